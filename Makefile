@@ -1,0 +1,54 @@
+# The course's commands. `make help` lists them.
+# Every target that needs Python creates the virtual environment first if it is missing.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
+# The environment is rebuilt when the dependencies in pyproject.toml change.
+ENV_STAMP := $(VENV)/.installed
+
+# Reproducible outputs: a fixed hash seed, and a matplotlib config of the course's own
+# (no personal matplotlibrc changing figure sizes; its font cache is built by `make data`
+# so that no notebook prints "building the font cache").
+export PYTHONHASHSEED := 0
+export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
+
+.DEFAULT_GOAL := help
+.PHONY: help env data lab test execute bench clean
+
+help: ## Show this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(ENV_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+env: $(ENV_STAMP) ## Create the virtual environment in .venv (a no-op when up to date)
+
+data: $(ENV_STAMP) ## Fetch and verify Fashion-MNIST into data/
+	$(PY) -m d2lutils
+	@$(PY) -c "import matplotlib.pyplot"
+
+lab: data ## Open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks
+
+test: data ## Run the d2lutils tests and every notebook under nbval (strict)
+	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=600
+
+execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTEBOOKS=...)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
+		$(NOTEBOOKS)
+
+bench: data ## Benchmark the data pipeline and training loops against the classic ones
+	$(PY) benchmarks/training_speed.py
+
+clean: ## Remove the environment and generated files (keeps data/)
+	rm -rf $(VENV) build *.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -prune -exec rm -rf {} +

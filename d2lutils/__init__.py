@@ -1,0 +1,25 @@
+"""d2lutils: the helpers the course notebooks share.
+
+Import it as ``import d2lutils as d2l``. Each helper is first derived by hand in the
+notebook that teaches it; later notebooks call the version here.
+"""
+
+from .animator import Animator
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .devices import num_gpus, synchronize, try_all_gpus, try_gpu
+from .fashion_mnist import (DatasetError, ensure_fashion_mnist, fashion_mnist_labels,
+                            load_fashion_mnist, predict)
+from .loaders import TensorLoader, load_array, synthetic_data
+from .metrics import Accumulator, Timer, accuracy
+from .plotting import plot, set_axes, set_figsize, show_images
+from .seeding import set_seed
+from .training import History, evaluate_accuracy, sgd, train, train_epoch
+
+__all__ = [
+    "Accumulator", "Animator", "CheckpointError", "DatasetError", "History",
+    "TensorLoader", "Timer", "accuracy", "ensure_fashion_mnist", "evaluate_accuracy",
+    "fashion_mnist_labels", "load_array", "load_checkpoint", "load_fashion_mnist",
+    "num_gpus", "plot", "predict", "save_checkpoint", "set_axes", "set_figsize",
+    "set_seed", "sgd", "show_images", "synchronize", "synthetic_data", "train",
+    "train_epoch", "try_all_gpus", "try_gpu",
+]

@@ -1,0 +1,111 @@
+"""Checkpoints that survive crashes and refuse untrusted code.
+
+:func:`save_checkpoint` writes to a temporary file in the same folder, flushes it to
+disk and renames it over the old checkpoint, so a crash or a kill in the middle of a
+save leaves the previous checkpoint intact. :func:`load_checkpoint` loads with
+``weights_only=True`` and turns the usual failures into errors that say what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be loaded; the message names the cause and the fix."""
+
+
+def _plain(value: Any) -> Any:
+    """Turn NumPy values into Python numbers and tensors (the safe loader refuses NumPy)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    return value
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist a rename in ``folder`` (not supported on Windows, where it is skipped)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
+    """Save ``state`` (e.g. ``epoch=3, model=net.state_dict()``) atomically to ``path``.
+
+    NumPy scalars and arrays are stored as Python numbers and tensors so that
+    :func:`load_checkpoint` can read them safely. Returns the path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(_plain(state), f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike,
+                    map_location: str | torch.device | None = None) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint` (or any ``torch.save`` of data).
+
+    Only tensors, Python containers and numbers are accepted (``weights_only=True``):
+    a file that would run code or build arbitrary classes is refused. Pass
+    ``map_location="cpu"`` to load a GPU checkpoint on a machine without that GPU.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file. Check the path, or train "
+                              "and save a checkpoint first.")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: the file is empty (0 bytes), so the save that "
+                              "wrote it did not finish. Use an earlier checkpoint.")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"{path}: refused, because it contains pickled code or classes, not just "
+            "tensors and numbers; loading it could run arbitrary code. Save only "
+            "state_dicts, tensors and Python numbers. Only if you made this file yourself "
+            "and trust it: torch.load(path, weights_only=False)."
+            f"\nDetails: {str(err).splitlines()[0]}") from err
+    except RuntimeError as err:
+        message = str(err)
+        if "deserialize object on a CUDA device" in message or "on an MPS device" in message:
+            raise CheckpointError(
+                f"{path}: saved on a GPU, and this machine has none available. Load it "
+                "with load_checkpoint(path, map_location='cpu').") from err
+        if "PytorchStreamReader" in message or "zip archive" in message:
+            raise CheckpointError(
+                f"{path}: truncated or corrupted ({message.splitlines()[0]}). The save "
+                "that wrote it did not finish, or the file was damaged in a copy. Use an "
+                "earlier checkpoint.") from err
+        raise
+    except EOFError as err:
+        raise CheckpointError(f"{path}: truncated (ends too early). Use an earlier "
+                              "checkpoint.") from err
