@@ -90,7 +90,7 @@ def show_images(imgs: torch.Tensor | Sequence[Any], num_rows: int, num_cols: int
     axes = list(axes.flatten())
     for i, (ax, img) in enumerate(zip(axes, imgs)):
         if isinstance(img, torch.Tensor):
-            img = img.detach().cpu().squeeze()
+            img = img.detach().cpu().squeeze().numpy()
         ax.imshow(img, cmap="gray")
         ax.axis("off")
         if titles:
