@@ -15,7 +15,7 @@ export PYTHONHASHSEED := 0
 export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
 
 .DEFAULT_GOAL := help
-.PHONY: help env data lab test execute bench clean
+.PHONY: help env data lab slides test execute bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -35,6 +35,9 @@ data: $(ENV_STAMP) ## Fetch and verify Fashion-MNIST into data/
 
 lab: data ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks
+
+slides: $(ENV_STAMP) ## Export notebooks as reveal.js decks that open offline, in build/slides/
+	$(PY) slides/build.py --out build/slides $(NOTEBOOKS)
 
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
