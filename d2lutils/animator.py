@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.backends import BackendFilter, backend_registry
+from matplotlib.ticker import MaxNLocator
 
 from .plotting import FIGSIZE, set_axes
 
@@ -69,6 +70,7 @@ class Animator:
         for x, y, fmt in zip(self.X, self.Y, self.fmts):
             self.axes.plot(x, y, fmt)
         set_axes(self.axes, **self._config)
+        self.axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         if self._handle is not None:
             self._handle.update(self.fig)
         elif plt.get_backend().lower() in _WINDOW_BACKENDS:

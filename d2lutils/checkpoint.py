@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,11 @@ def load_checkpoint(path: str | os.PathLike,
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path}: the file is empty (0 bytes), so the save that "
                               "wrote it did not finish. Use an earlier checkpoint.")
+    if not zipfile.is_zipfile(path) and not _is_legacy_format(path):
+        raise CheckpointError(
+            f"{path}: truncated or not a PyTorch checkpoint (no complete zip archive). The "
+            "save that wrote it did not finish, or the file was damaged in a copy. Use an "
+            "earlier checkpoint.")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -92,20 +99,30 @@ def load_checkpoint(path: str | os.PathLike,
             f"{path}: refused, because it contains pickled code or classes, not just "
             "tensors and numbers; loading it could run arbitrary code. Save only "
             "state_dicts, tensors and Python numbers. Only if you made this file yourself "
-            "and trust it: torch.load(path, weights_only=False)."
-            f"\nDetails: {str(err).splitlines()[0]}") from err
+            f"and trust it: torch.load(path, weights_only=False). ({_blocked(err)})") from err
     except RuntimeError as err:
         message = str(err)
         if "deserialize object on a CUDA device" in message or "on an MPS device" in message:
             raise CheckpointError(
                 f"{path}: saved on a GPU, and this machine has none available. Load it "
                 "with load_checkpoint(path, map_location='cpu').") from err
-        if "PytorchStreamReader" in message or "zip archive" in message:
+        if "PytorchStreamReader" in message:
             raise CheckpointError(
-                f"{path}: truncated or corrupted ({message.splitlines()[0]}). The save "
-                "that wrote it did not finish, or the file was damaged in a copy. Use an "
-                "earlier checkpoint.") from err
+                f"{path}: corrupted ({message.splitlines()[0]}). Use an earlier "
+                "checkpoint.") from err
         raise
-    except EOFError as err:
-        raise CheckpointError(f"{path}: truncated (ends too early). Use an earlier "
+    except (EOFError, OSError) as err:
+        raise CheckpointError(f"{path}: truncated or corrupted ({err}). Use an earlier "
                               "checkpoint.") from err
+
+
+def _is_legacy_format(path: Path) -> bool:
+    """True for the pre-1.6 format, a plain pickle (starts with the protocol opcode)."""
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
+
+
+def _blocked(err: pickle.UnpicklingError) -> str:
+    """The line of torch's message that names what was refused, e.g. 'posix.system'."""
+    lines = [line for line in str(err).splitlines() if "GLOBAL" in line or "global" in line]
+    return re.sub(r"\x1b\[[0-9;]*m", "", lines[0]).strip() if lines else "unsupported content"

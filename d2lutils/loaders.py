@@ -59,7 +59,7 @@ class TensorLoader:
         flat = [t.reshape(n, -1) for t in self.tensors]
         for start in range(0, n, size):
             idx = order[start:start + size]
-            yield tuple(self._prepare(f.index_select(0, idx).view(-1, *t.shape[1:]))
+            yield tuple(self._prepare(f.index_select(0, idx.to(f.device)).view_as(t[:len(idx)]))
                         for f, t in zip(flat, self.tensors))
 
 
