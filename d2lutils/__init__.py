@@ -7,8 +7,8 @@ notebook that teaches it; later notebooks call the version here.
 from .animator import Animator
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .devices import num_gpus, synchronize, try_all_gpus, try_gpu
-from .fashion_mnist import (DatasetError, ensure_fashion_mnist, fashion_mnist_labels,
-                            load_fashion_mnist, predict)
+from .fashion_mnist import (DATA_DIR, DatasetError, ensure_fashion_mnist,
+                            fashion_mnist_labels, load_fashion_mnist, predict)
 from .loaders import TensorLoader, load_array, synthetic_data
 from .metrics import Accumulator, Timer, accuracy
 from .plotting import plot, set_axes, set_figsize, show_images
@@ -16,7 +16,7 @@ from .seeding import set_seed
 from .training import History, evaluate_accuracy, sgd, train, train_epoch
 
 __all__ = [
-    "Accumulator", "Animator", "CheckpointError", "DatasetError", "History",
+    "DATA_DIR", "Accumulator", "Animator", "CheckpointError", "DatasetError", "History",
     "TensorLoader", "Timer", "accuracy", "ensure_fashion_mnist", "evaluate_accuracy",
     "fashion_mnist_labels", "load_array", "load_checkpoint", "load_fashion_mnist",
     "num_gpus", "plot", "predict", "save_checkpoint", "set_axes", "set_figsize",
