@@ -28,8 +28,10 @@ def set_axes(axes: Axes, xlabel: str | None = None, ylabel: str | None = None,
     """Label, limit and scale ``axes``, add a legend if given, and draw a grid."""
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
-    axes.set_xscale(xscale)
-    axes.set_yscale(yscale)
+    if xscale != axes.get_xscale():  # setting a scale resets category labels: only change
+        axes.set_xscale(xscale)
+    if yscale != axes.get_yscale():
+        axes.set_yscale(yscale)
     if xlim:
         axes.set_xlim(xlim)
     if ylim:

@@ -48,3 +48,11 @@ def test_animator_collects_points_per_curve() -> None:
     animator.add(2, (0.25, 0.9))
     assert animator.X == [[1.0, 2.0], [2.0]] and animator.Y == [[0.5, 0.25], [0.9]]
     assert len(animator.axes.lines) == 2
+
+
+def test_set_axes_keeps_category_labels() -> None:
+    _, axes = plt.subplots()
+    axes.barh(["shirt", "bag"], [0.6, 0.9])
+    d2l.set_axes(axes, xlabel="accuracy", xlim=(0, 1))
+    axes.figure.canvas.draw()
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["shirt", "bag"]
