@@ -108,7 +108,7 @@ def load_checkpoint(path: str | os.PathLike,
                 "with load_checkpoint(path, map_location='cpu').") from err
         if "PytorchStreamReader" in message:
             raise CheckpointError(
-                f"{path}: corrupted ({message.splitlines()[0]}). Use an earlier "
+                f"{path}: corrupted ({message.split('. ')[0]}). Use an earlier "
                 "checkpoint.") from err
         raise
     except (EOFError, OSError) as err:
@@ -123,6 +123,6 @@ def _is_legacy_format(path: Path) -> bool:
 
 
 def _blocked(err: pickle.UnpicklingError) -> str:
-    """The line of torch's message that names what was refused, e.g. 'posix.system'."""
-    lines = [line for line in str(err).splitlines() if "GLOBAL" in line or "global" in line]
-    return re.sub(r"\x1b\[[0-9;]*m", "", lines[0]).strip() if lines else "unsupported content"
+    """Name what torch refused, e.g. 'blocked: posix.system'."""
+    found = re.search(r"GLOBAL ([\w.]+)", str(err))
+    return f"blocked: {found.group(1)}" if found else "blocked: unsupported content"
