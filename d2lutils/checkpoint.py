@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from .atomic import write_atomically
 
 
 class CheckpointError(RuntimeError):
@@ -37,39 +38,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Persist a rename in ``folder`` (not supported on Windows, where it is skipped)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
     """Save ``state`` (e.g. ``epoch=3, model=net.state_dict()``) atomically to ``path``.
 
     NumPy scalars and arrays are stored as Python numbers and tensors so that
     :func:`load_checkpoint` can read them safely. Returns the path.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(_plain(state), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
+    return write_atomically(path, lambda f: torch.save(_plain(state), f))
 
 
 def load_checkpoint(path: str | os.PathLike,

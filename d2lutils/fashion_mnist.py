@@ -18,14 +18,13 @@ import functools
 import gzip
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
 
+from .atomic import write_atomically
 from .loaders import TensorLoader
 from .plotting import show_images
 
@@ -104,22 +103,6 @@ def check_idx(name: str, data: bytes, source: Path, fix: str) -> None:
         fail(f"corrupted: MD5 {digest} does not match the expected {MD5[name]}")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _fix_local(path: Path) -> str:
     return f"delete it (rm {path}) and run `make data` to fetch a fresh copy"
 
@@ -136,7 +119,7 @@ def _from_debian(name: str, target: Path, debian_dir: Path) -> bool:
     except (OSError, EOFError) as err:
         raise DatasetError(f"{source}: cannot be decompressed ({err}). Fix: {fix}") from err
     check_idx(name, data, source, fix)
-    _write_atomically(target, data)
+    write_atomically(target, lambda f: f.write(data))
     return True
 
 
