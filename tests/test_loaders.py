@@ -92,3 +92,11 @@ def test_synthetic_data_follows_the_model() -> None:
     assert X.shape == (1000, 2) and y.shape == (1000, 1)
     residual = y.squeeze(1) - (X @ w + b)
     assert residual.abs().max() < 0.06 and abs(residual.std() - 0.01) < 0.002
+
+
+def test_linreg_and_squared_loss_do_not_broadcast_targets() -> None:
+    X, w, b = torch.ones(4, 2), torch.tensor([[2.0], [-1.0]]), torch.tensor(0.5)
+    y_hat = d2l.linreg(X, w, b)
+    assert y_hat.shape == (4, 1) and torch.equal(y_hat, torch.full((4, 1), 1.5))
+    loss = d2l.squared_loss(y_hat, torch.tensor([1.5, 0.5, 1.5, 3.5]))  # (n,) targets
+    assert loss.shape == (4, 1) and loss.squeeze(1).tolist() == [0.0, 0.5, 0.0, 2.0]
