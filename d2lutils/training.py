@@ -88,7 +88,7 @@ def train_epoch(net: nn.Module | Callable, train_iter: Batches, loss: Callable,
 
 @dataclass
 class History:
-    """Per-epoch results of :func:`train`."""
+    """Per-epoch results of :func:`train`; ``dataclasses.asdict(history)`` fits in a checkpoint."""
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
@@ -96,27 +96,48 @@ class History:
     seconds: float = 0.0
     examples_per_sec: float = 0.0
 
+    @property
+    def epochs(self) -> int:
+        """Number of epochs trained so far."""
+        return len(self.train_loss)
+
     def __str__(self) -> str:
         return (f"train loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
                 f"test acc {self.test_acc[-1]:.3f}")
 
 
+Scheduler = torch.optim.lr_scheduler.LRScheduler
+
+
 def train(net: nn.Module | Callable, train_iter: Batches, test_iter: Batches,
           loss: Callable, num_epochs: int, updater: Updater,
           device: torch.device | str | None = None, animate: bool = True,
-          ylim: tuple[float, float] = (0.0, 1.0)) -> History:
-    """Train a classifier for ``num_epochs`` and return its :class:`History`.
+          ylim: tuple[float, float] = (0.0, 1.0), scheduler: Scheduler | None = None,
+          on_epoch_end: Callable[[int, History], object] | None = None,
+          history: History | None = None) -> History:
+    """Train a classifier up to epoch ``num_epochs`` and return its :class:`History`.
 
     Batches are moved to ``device`` (default: where the net's parameters are; move the
     net there first). With ``animate`` a live plot shows train loss, train accuracy and
-    test accuracy after every epoch.
+    test accuracy after every epoch. The train accuracy is measured while training, so
+    with dropout on.
+
+    - ``scheduler``: a learning-rate scheduler, stepped once after every epoch.
+    - ``on_epoch_end(epoch, history)``: called after every epoch (counted from 1), e.g.
+      to save a checkpoint.
+    - ``history``: the history of an interrupted run, to resume it. Training continues
+      with epoch ``history.epochs + 1``, and the plot shows the earlier epochs too.
     """
     device = _model_device(net, device)
+    history = history if history is not None else History()
     animator = (Animator(xlabel="epoch", xlim=(1, num_epochs), ylim=ylim,
                          legend=["train loss", "train acc", "test acc"])
                 if animate else None)
-    history, timer, examples = History(), Timer(), 0
-    for epoch in range(num_epochs):
+    for epoch, point in enumerate(zip(history.train_loss, history.train_acc, history.test_acc)):
+        if animator:
+            animator.add(epoch + 1, point)
+    timer, examples = Timer(), history.examples_per_sec * history.seconds
+    for epoch in range(history.epochs, num_epochs):
         timer.start()
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device)
         timer.stop()
@@ -125,8 +146,12 @@ def train(net: nn.Module | Callable, train_iter: Batches, test_iter: Batches,
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
         history.test_acc.append(test_acc)
+        history.seconds += timer.times[-1]
+        history.examples_per_sec = examples / history.seconds if history.seconds else 0.0
+        if scheduler is not None:
+            scheduler.step()
         if animator:
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))
-    history.seconds = timer.sum()
-    history.examples_per_sec = examples / history.seconds if history.seconds else 0.0
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1, history)
     return history

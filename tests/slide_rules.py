@@ -3,12 +3,23 @@
 Every cell has metadata.slideshow.slide_type, one of SLIDE_TYPES. The first cell is a "slide",
 and so is every markdown cell that starts with "## ". A slide is a "slide" or "subslide" cell
 plus the "-" and "fragment" cells after it; "skip" and "notes" cells are not shown on it.
-No slide, code cell or output may be longer than the limits below, so that nothing runs off
-the bottom of a projected slide.
+
+- A slide opens with markdown (a title or a sentence), never with a bare code cell: the
+  explanation of the code belongs on the same slide as the code.
+- Nothing runs off the bottom of a projected slide: a slide's height, counted in lines of
+  source, printed output and figures (LINE_PX pixels a line), stays within MAX_SLIDE_LINES;
+  a code cell and a cell's output have limits of their own.
+- Every "## " section has speaker notes (a "notes" cell) for the instructor, with the four
+  parts of NOTES_PARTS: what to say, the question for the room, the common mistake, and
+  the rough number of minutes.
 """
 
 from __future__ import annotations
 
+import base64
+import math
+import re
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,16 +28,21 @@ SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 HIDDEN = frozenset({"skip", "notes"})  # not drawn on a slide
 OPENS = frozenset({"slide", "subslide"})  # starts a new slide (in reveal.js terms)
 
-MAX_SLIDE_LINES = 24  # markdown + code source lines on one slide
+MAX_SLIDE_LINES = 26  # source + output + figure lines on one slide (1280 x 900 canvas)
 MAX_CODE_LINES = 15  # source lines of one code cell
 MAX_OUTPUT_LINES = 25  # text output lines of one cell (stream text + text/plain)
+LINE_PX = 27  # the height of one line of code or text on a slide, in pixels
+
+#: The parts every section's speaker notes have, as bold labels, e.g. "**Time:** 5 min".
+NOTES_PARTS = ("**Say:**", "**Ask:**", "**Pitfall:**", "**Time:**")
+MINUTES = re.compile(r"\*\*Time:\*\*\s*~?\d+(?:\s*-\s*\d+)?\s*min")
 
 Cell = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Slide:
-    """One slide of the deck: the indices of the cells drawn on it and their source lines."""
+    """One slide of the deck: the indices of the cells drawn on it and its height in lines."""
 
     cells: tuple[int, ...]
     lines: int
@@ -51,14 +67,39 @@ def source_lines(cell: Cell) -> int:
 
 
 def output_lines(cell: Cell) -> int:
-    """Lines of text the cell's outputs print: stream text plus text/plain results."""
+    """Lines of text the cell's outputs print: stream text plus text/plain results.
+
+    A result shown as a figure (it has an image/png) counts in :func:`figure_lines` instead.
+    """
     total = 0
     for output in cell.get("outputs", ()):
         if output.get("output_type") == "stream":
             total += len(_text(output.get("text", "")).splitlines())
         elif output.get("output_type") in ("execute_result", "display_data"):
-            total += len(_text(output.get("data", {}).get("text/plain", "")).splitlines())
+            data = output.get("data", {})
+            if "image/png" not in data:
+                total += len(_text(data.get("text/plain", "")).splitlines())
     return total
+
+
+def png_height(data: str | Sequence[str]) -> int:
+    """The height in pixels of a base64-encoded PNG (read from its IHDR header)."""
+    header = base64.b64decode(_text(data).replace("\n", "")[:44])
+    return struct.unpack(">I", header[20:24])[0]
+
+
+def figure_lines(cell: Cell) -> int:
+    """The lines of slide that the cell's figures take up (LINE_PX pixels a line)."""
+    return sum(math.ceil(png_height(output["data"]["image/png"]) / LINE_PX)
+               for output in cell.get("outputs", ())
+               if "image/png" in output.get("data", {}))
+
+
+def height(cell: Cell) -> int:
+    """Lines of a slide the cell takes up: its source, its printed output, its figures."""
+    if cell.get("cell_type") not in ("markdown", "code"):
+        return 0
+    return source_lines(cell) + output_lines(cell) + figure_lines(cell)
 
 
 def split_slides(cells: Sequence[Cell]) -> list[Slide]:
@@ -76,10 +117,18 @@ def split_slides(cells: Sequence[Cell]) -> list[Slide]:
         if kind in OPENS or not groups:
             groups.append([])
         groups[-1].append(index)
-    return [
-        Slide(tuple(group), sum(source_lines(cells[i]) for i in group if cells[i].get("cell_type") in ("markdown", "code")))
-        for group in groups
-    ]
+    return [Slide(tuple(group), sum(height(cells[i]) for i in group)) for group in groups]
+
+
+def is_section(cell: Cell) -> bool:
+    """A markdown cell that starts a "## " section."""
+    return cell.get("cell_type") == "markdown" and _text(cell.get("source", "")).lstrip().startswith("## ")
+
+
+def sections(cells: Sequence[Cell]) -> list[range]:
+    """The cell ranges of the "## " sections: from each heading to the next (or the end)."""
+    starts = [index for index, cell in enumerate(cells) if is_section(cell)]
+    return [range(start, end) for start, end in zip(starts, starts[1:] + [len(cells)])]
 
 
 def _where(index: int, cell: Cell) -> str:
@@ -88,33 +137,52 @@ def _where(index: int, cell: Cell) -> str:
     return f"cell {index} ({cell.get('cell_type')}, {first!r})"
 
 
+def _cell_problems(index: int, cell: Cell) -> list[str]:
+    where, kind, problems = _where(index, cell), slide_type(cell), []
+    if kind is None:
+        problems.append(f"{where}: no metadata.slideshow.slide_type; set one of {', '.join(SLIDE_TYPES)}")
+    elif kind not in SLIDE_TYPES:
+        problems.append(f"{where}: slide_type {kind!r} is not one of {', '.join(SLIDE_TYPES)}")
+    if index == 0 and kind != "slide":
+        problems.append(f"{where}: the first (title) cell must be a 'slide', not {kind!r}")
+    if is_section(cell) and kind != "slide":
+        problems.append(f"{where}: a '## ' section heading must start a 'slide', not {kind!r}")
+    if cell.get("cell_type") == "code" and source_lines(cell) > MAX_CODE_LINES:
+        problems.append(f"{where}: {source_lines(cell)} lines of code > {MAX_CODE_LINES} per code cell; split the cell")
+    if output_lines(cell) > MAX_OUTPUT_LINES:
+        problems.append(f"{where}: {output_lines(cell)} lines of text output > {MAX_OUTPUT_LINES} per cell; print less")
+    return problems
+
+
+def _slide_problems(cells: Sequence[Cell], slide: Slide) -> list[str]:
+    where, problems = _where(slide.first, cells[slide.first]), []
+    if cells[slide.first].get("cell_type") == "code":
+        problems.append(f"slide starting at {where} opens with a code cell; start it with a markdown cell "
+                        "that says what the code shows, or join the code to the slide before ('-')")
+    if slide.lines > MAX_SLIDE_LINES:
+        span = f"cells {slide.first}-{slide.cells[-1]}" if len(slide.cells) > 1 else f"cell {slide.first}"
+        problems.append(f"slide starting at {where} ({span}): {slide.lines} lines of source, output and "
+                        f"figures > {MAX_SLIDE_LINES} per slide; start a 'subslide' part-way or print less")
+    return problems
+
+
+def _notes_problems(cells: Sequence[Cell], section: range) -> list[str]:
+    where = _where(section.start, cells[section.start])
+    notes = "\n".join(_text(cells[i].get("source", "")) for i in section if slide_type(cells[i]) == "notes")
+    if not notes:
+        return [f"section at {where}: no speaker notes; add a 'notes' markdown cell with "
+                f"{', '.join(NOTES_PARTS)}"]
+    missing = [part for part in NOTES_PARTS if part not in notes]
+    if missing:
+        return [f"section at {where}: the speaker notes lack {', '.join(missing)}"]
+    if not MINUTES.search(notes):
+        return [f"section at {where}: give the rough time in minutes, e.g. '**Time:** 5 min'"]
+    return []
+
+
 def check_cells(cells: Sequence[Cell]) -> list[str]:
     """Every way the cells break the slide rules, one readable line each (empty when none)."""
-    problems = []
-    for index, cell in enumerate(cells):
-        where = _where(index, cell)
-        kind = slide_type(cell)
-        if kind is None:
-            problems.append(f"{where}: no metadata.slideshow.slide_type; set one of {', '.join(SLIDE_TYPES)}")
-        elif kind not in SLIDE_TYPES:
-            problems.append(f"{where}: slide_type {kind!r} is not one of {', '.join(SLIDE_TYPES)}")
-        if index == 0 and kind != "slide":
-            problems.append(f"{where}: the first (title) cell must be a 'slide', not {kind!r}")
-        if cell.get("cell_type") == "markdown" and _text(cell.get("source", "")).lstrip().startswith("## ") and kind != "slide":
-            problems.append(f"{where}: a '## ' section heading must start a 'slide', not {kind!r}")
-        if cell.get("cell_type") == "code" and source_lines(cell) > MAX_CODE_LINES:
-            problems.append(
-                f"{where}: {source_lines(cell)} lines of code > {MAX_CODE_LINES} per code cell; split the cell"
-            )
-        if output_lines(cell) > MAX_OUTPUT_LINES:
-            problems.append(
-                f"{where}: {output_lines(cell)} lines of text output > {MAX_OUTPUT_LINES} per cell; print less"
-            )
-    for slide in split_slides(cells):
-        if slide.lines > MAX_SLIDE_LINES:
-            span = f"cells {slide.first}-{slide.cells[-1]}" if len(slide.cells) > 1 else f"cell {slide.first}"
-            problems.append(
-                f"slide starting at {_where(slide.first, cells[slide.first])} ({span}): {slide.lines} source lines"
-                f" > {MAX_SLIDE_LINES} per slide; start a 'subslide' part-way"
-            )
+    problems = [problem for index, cell in enumerate(cells) for problem in _cell_problems(index, cell)]
+    problems += [problem for slide in split_slides(cells) for problem in _slide_problems(cells, slide)]
+    problems += [problem for section in sections(cells) for problem in _notes_problems(cells, section)]
     return problems

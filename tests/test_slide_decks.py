@@ -130,9 +130,10 @@ FIXTURE_CELLS = [
         "$\\boldsymbol{\\theta} \\in \\mathbb{R}^{d}$ and the loss\n\n"
         "$$L = \\frac{1}{n} \\sum_{i=1}^{n} \\left(\\hat{y}_i - y_i\\right)^2$$",
     ),
-    cell("markdown", "notes", "Speaker notes: ask who has seen a gradient before."),
+    cell("markdown", "notes", "**Say:** a model.\n**Ask:** who has seen a gradient before?\n"
+         "**Pitfall:** the sign.\n**Time:** 5 min"),
     # A slide right at the line limits of tests/slide_rules.py must fit on the canvas.
-    cell("markdown", "slide", "## A slide at the line limit\n\n" + "\n".join(f"- point {i}" for i in range(7))),
+    cell("markdown", "slide", "## A slide at the line limit\n\n" + "\n".join(f"- point {i}" for i in range(8))),
     cell(
         "code",
         "-",
@@ -140,6 +141,7 @@ FIXTURE_CELLS = [
         + "\nprint(value_13)",
         printed="tensor([13., 13., 13.])\n",
     ),
+    cell("markdown", "notes", "**Say:** long.\n**Ask:** fits?\n**Pitfall:** none.\n**Time:** 1 min"),
 ]
 
 

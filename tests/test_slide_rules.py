@@ -6,17 +6,21 @@ notebooks/; the others pin down the rules themselves on small fixture notebooks.
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from slide_rules import (
+    LINE_PX,
     MAX_CODE_LINES,
     MAX_OUTPUT_LINES,
     MAX_SLIDE_LINES,
     Slide,
     check_cells,
+    figure_lines,
     split_slides,
 )
 
@@ -48,7 +52,11 @@ def markdown(source: str, kind: str | None) -> nbformat.NotebookNode:
     return cell
 
 
-def code(source: str, kind: str | None, printed: str = "", result: str = "") -> nbformat.NotebookNode:
+NOTES = "**Say:** the idea.\n**Ask:** who has seen it?\n**Pitfall:** forgetting it.\n**Time:** 5 min"
+
+
+def code(source: str, kind: str | None, printed: str = "", result: str = "",
+         figure_px: int = 0) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(source, execution_count=1)
     if kind is not None:
         cell.metadata["slideshow"] = {"slide_type": kind}
@@ -56,7 +64,24 @@ def code(source: str, kind: str | None, printed: str = "", result: str = "") -> 
         cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=printed))
     if result:
         cell.outputs.append(nbformat.v4.new_output("execute_result", {"text/plain": result}, execution_count=1))
+    if figure_px:
+        cell.outputs.append(nbformat.v4.new_output(
+            "display_data", {"image/png": png(figure_px), "text/plain": "<Figure>"}))
     return cell
+
+
+def png(height_px: int) -> str:
+    """A base64 PNG of the given height, drawn by matplotlib as the notebooks' figures are."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(2, height_px / 100), dpi=100)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def good_cells() -> list[nbformat.NotebookNode]:
@@ -68,9 +93,10 @@ def good_cells() -> list[nbformat.NotebookNode]:
         code("x = torch.arange(3)\nx", "-", result="tensor([0, 1, 2])"),  # 3
         code("print(x.sum())", "fragment", printed="tensor(3)\n"),  # 4
         markdown("Another idea in the section.", "subslide"),  # 5  slide 3
-        markdown("Say this out loud.", "notes"),  # 6  speaker notes
+        markdown(NOTES, "notes"),  # 6  speaker notes
         code("assert x.sum() == 3", "skip"),  # 7  a check for CI only
         markdown("## Summary\n\n- one\n- two", "slide"),  # 8  slide 4
+        markdown(NOTES.replace("5 min", "2-3 min"), "notes"),  # 9
     ]
 
 
@@ -86,7 +112,7 @@ def test_split_slides_groups_cells_like_reveal(tmp_path: Path) -> None:
     cells = write_and_read(good_cells(), tmp_path)
     assert split_slides(cells) == [
         Slide(cells=(0,), lines=3),
-        Slide(cells=(2, 3, 4), lines=1 + 2 + 1),
+        Slide(cells=(2, 3, 4), lines=1 + (2 + 1) + (1 + 1)),  # source and output lines
         Slide(cells=(5,), lines=1),  # the notes and skip cells after it are not drawn
         Slide(cells=(8,), lines=4),
     ]
@@ -106,9 +132,21 @@ def test_limits_are_inclusive(tmp_path: Path) -> None:
     cells = [
         markdown("# Title", "slide"),
         markdown(lines(MAX_SLIDE_LINES - MAX_CODE_LINES), "slide"),
-        code(lines(MAX_CODE_LINES), "-", printed=lines(MAX_OUTPUT_LINES - 1) + "\n", result="last"),
+        code(lines(MAX_CODE_LINES), "-"),
     ]
     assert check_cells(write_and_read(cells, tmp_path)) == []
+    cells.append(code("show()", "skip", printed=lines(MAX_OUTPUT_LINES - 1) + "\n", result="last"))
+    assert check_cells(write_and_read(cells, tmp_path)) == []
+
+
+def test_a_figure_counts_by_its_height(tmp_path: Path) -> None:
+    figure = code("plot()", "-", figure_px=10 * LINE_PX + 1)
+    assert figure_lines(figure) == 11
+    cells = [markdown("# Title", "slide"), markdown(lines(MAX_SLIDE_LINES - 12), "subslide"), figure]
+    assert check_cells(write_and_read(cells, tmp_path)) == []
+    cells[1].source = lines(MAX_SLIDE_LINES - 11)
+    problems = check_cells(write_and_read(cells, tmp_path))
+    assert len(problems) == 1 and f"{MAX_SLIDE_LINES + 1} lines of source, output and figures" in problems[0]
 
 
 BROKEN = {
@@ -133,17 +171,38 @@ BROKEN = {
         f"cell 1 (code, 'line 0'): {MAX_CODE_LINES + 1} lines of code > {MAX_CODE_LINES} per code cell",
     ),
     "long output": (
-        lambda cells: cells[4].outputs[0].update(text=lines(MAX_OUTPUT_LINES + 1) + "\n"),
-        f"cell 4 (code, 'print(x.sum())'): {MAX_OUTPUT_LINES + 1} lines of text output > {MAX_OUTPUT_LINES} per cell",
+        lambda cells: cells[7].outputs.append(
+            nbformat.v4.new_output("stream", name="stdout", text=lines(MAX_OUTPUT_LINES + 1) + "\n")),
+        f"cell 7 (code, 'assert x.sum() == 3'): {MAX_OUTPUT_LINES + 1} lines of text output > {MAX_OUTPUT_LINES} per cell",
     ),
     "long slide": (
         lambda cells: cells[5].update(source=lines(MAX_SLIDE_LINES + 1)),
-        f"slide starting at cell 5 (markdown, 'line 0') (cell 5): {MAX_SLIDE_LINES + 1} source lines"
-        f" > {MAX_SLIDE_LINES} per slide",
+        f"slide starting at cell 5 (markdown, 'line 0') (cell 5): {MAX_SLIDE_LINES + 1} lines of source,"
+        f" output and figures > {MAX_SLIDE_LINES} per slide",
     ),
     "long slide over several cells": (
-        lambda cells: cells[2].update(source="## A section\n" + lines(MAX_SLIDE_LINES - 3)),
-        f"slide starting at cell 2 (markdown, '## A section') (cells 2-4): {MAX_SLIDE_LINES + 1} source lines",
+        lambda cells: cells[2].update(source="## A section\n" + lines(MAX_SLIDE_LINES - 5)),
+        f"slide starting at cell 2 (markdown, '## A section') (cells 2-4): {MAX_SLIDE_LINES + 1} lines",
+    ),
+    "output makes the slide too long": (
+        lambda cells: cells[4].outputs[0].update(text=lines(MAX_SLIDE_LINES - 4) + "\n"),
+        f"slide starting at cell 2 (markdown, '## A section') (cells 2-4): {MAX_SLIDE_LINES + 1} lines",
+    ),
+    "slide opens with code": (
+        lambda cells: cells[3].metadata.slideshow.update(slide_type="subslide"),
+        "slide starting at cell 3 (code, 'x = torch.arange(3)') opens with a code cell",
+    ),
+    "section without notes": (
+        lambda cells: cells.pop(9),
+        "section at cell 8 (markdown, '## Summary'): no speaker notes",
+    ),
+    "notes without a question": (
+        lambda cells: cells[6].update(source=NOTES.replace("**Ask:**", "Ask:")),
+        "section at cell 2 (markdown, '## A section'): the speaker notes lack **Ask:**",
+    ),
+    "notes without minutes": (
+        lambda cells: cells[6].update(source=NOTES.replace("5 min", "a while")),
+        "section at cell 2 (markdown, '## A section'): give the rough time in minutes",
     ),
 }
 
@@ -159,6 +218,6 @@ def test_each_broken_rule_is_reported_with_cell_and_limit(name: str, tmp_path: P
 
 def test_hidden_cells_do_not_count_towards_a_slide(tmp_path: Path) -> None:
     cells = good_cells()
-    cells[6].source = lines(40)  # long speaker notes are fine: they are not on the slide
+    cells[6].source = NOTES + "\n" + lines(40)  # long speaker notes are fine: they are not on the slide
     cells[7].source = lines(MAX_CODE_LINES)  # so is a long (but not too long) check cell
     assert check_cells(write_and_read(cells, tmp_path)) == []

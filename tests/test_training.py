@@ -3,6 +3,8 @@ gradients while evaluating."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import subprocess
 import sys
@@ -69,6 +71,53 @@ def test_train_learns_and_reports_history() -> None:
     assert history.train_loss[-1] < history.train_loss[0]
     assert history.test_acc[-1] > 0.95
     assert history.test_acc[-1] == d2l.evaluate_accuracy(net, test_iter)
+
+
+def test_scheduler_steps_once_per_epoch() -> None:
+    net = nn.Linear(2, 3)
+    data = d2l.load_array(blobs(96), batch_size=32)  # 3 optimizer steps per epoch
+    optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    seen = []
+    d2l.train(net, data, data, nn.CrossEntropyLoss(), 3, optimizer, animate=False,
+              scheduler=scheduler,
+              on_epoch_end=lambda epoch, h: seen.append((epoch, optimizer.param_groups[0]["lr"],
+                                                          h.epochs)))
+    assert seen == [(1, 0.5, 1), (2, 0.25, 2), (3, 0.125, 3)]
+
+
+def test_resuming_with_the_history_ends_where_an_uninterrupted_run_ends() -> None:
+    def run(epochs: int, state: dict | None = None):
+        d2l.set_seed(3)
+        data = d2l.load_array(blobs(), batch_size=32)
+        net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+        history = None
+        if state:
+            net.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["rng"])
+            history = d2l.History(**state["history"])
+        saved = {}
+        def save(epoch: int, h: d2l.History) -> None:
+            saved[epoch] = copy.deepcopy({
+                "model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+                "history": dataclasses.asdict(h)})
+        history = d2l.train(net, data, data, nn.CrossEntropyLoss(), epochs, optimizer,
+                            animate=False, scheduler=scheduler, on_epoch_end=save,
+                            history=history)
+        return net, history, saved
+
+    full, full_history, saved = run(5)
+    resumed, resumed_history, _ = run(5, state=saved[2])
+    assert sorted(saved) == [1, 2, 3, 4, 5]
+    for a, b in zip(full.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
+    assert resumed_history.train_loss == full_history.train_loss
+    assert resumed_history.epochs == 5
 
 
 def test_scratch_updater_with_unreduced_loss_matches_optimizer() -> None:
