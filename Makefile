@@ -7,6 +7,9 @@ PY       := $(VENV)/bin/python
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 # The environment is rebuilt when the dependencies in pyproject.toml change.
 ENV_STAMP := $(VENV)/.installed
+# JupyterLab settings of the course (no "get Jupyter news?" popup), installed into the venv.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+ARGS ?=
 
 # Reproducible outputs: a fixed hash seed, and a matplotlib config of the course's own
 # (no personal matplotlibrc changing figure sizes; its font cache is built by `make data`
@@ -15,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
 
 .DEFAULT_GOAL := help
-.PHONY: help env data lab slides test execute bench clean
+.PHONY: help env data lab slides site student test execute bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -27,17 +30,30 @@ $(ENV_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-env: $(ENV_STAMP) ## Create the virtual environment in .venv (a no-op when up to date)
+$(LAB_SETTINGS): publish/jupyterlab/overrides.json $(ENV_STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
 
-data: $(ENV_STAMP) ## Fetch and verify Fashion-MNIST into data/
+# The pinned JavaScript of decks and website is downloaded here, once (it is checked, by
+# hash, every time), so that both build offline afterwards.
+env: $(ENV_STAMP) $(LAB_SETTINGS) ## Create .venv and fetch what later works offline (quick when done)
+	@$(PY) -m publish.assets
+
+data: env ## Fetch and verify Fashion-MNIST into data/
 	$(PY) -m d2lutils
 	@$(PY) -c "import matplotlib.pyplot"
 
-lab: data ## Open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks
+lab: data ## Open JupyterLab on the notebooks (ARGS="--allow-root --no-browser --ip=0.0.0.0" in a container)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
 
-slides: $(ENV_STAMP) ## Export notebooks as reveal.js decks that open offline, in build/slides/
-	$(PY) slides/build.py --out build/slides $(NOTEBOOKS)
+slides: env ## Export notebooks as reveal.js decks that open offline, in build/slides/
+	$(PY) -m publish.slides --out build/slides $(NOTEBOOKS)
+
+site: env ## Build the course website from the stored outputs, in build/site/ (opens offline)
+	$(PY) -m publish.site --out build/site
+
+student: env ## Write the student edition (no solutions, no speaker notes) to build/student/
+	$(PY) -m publish.student --out build/student $(NOTEBOOKS)
 
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \

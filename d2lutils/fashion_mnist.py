@@ -104,7 +104,26 @@ def check_idx(name: str, data: bytes, source: Path, fix: str) -> None:
 
 
 def _fix_local(path: Path) -> str:
-    return f"delete it (rm {path}) and run `make data` to fetch a fresh copy"
+    remove = "rm -r" if path.is_dir() else "rm"
+    return f"delete it ({remove} {path}) and run `make data` to fetch a fresh copy"
+
+
+def read_idx(name: str, path: Path) -> bytes:
+    """The bytes of the IDX file ``name`` at ``path``, verified with :func:`check_idx`.
+
+    Anything that is not a readable, genuine file (a folder in its place, no permission,
+    a damaged file) raises :class:`DatasetError` with the fix.
+    """
+    if path.is_dir():
+        raise DatasetError(f"{path}: a folder, where the IDX file {name} should be. This is not "
+                           f"used. Fix: {_fix_local(path)}")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot be read ({err.strerror}). Fix: make it readable, "
+                           f"or {_fix_local(path)}") from err
+    check_idx(name, data, path, _fix_local(path))
+    return data
 
 
 def _from_debian(name: str, target: Path, debian_dir: Path) -> bool:
@@ -158,7 +177,7 @@ def ensure_fashion_mnist(root: Path | None = None, debian_dir: Path = DEBIAN_DIR
         if not path.exists():
             raise DatasetError(f"{path}: still missing after the download. "
                                f"Fix: {FIX_INSTALL.format(files=', '.join(MD5), raw=raw)}")
-        check_idx(name, path.read_bytes(), path, _fix_local(path))
+        read_idx(name, path)
     return raw
 
 
@@ -176,9 +195,7 @@ def read_split(train: bool, root: Path | None = None) -> tuple[torch.Tensor, tor
     tensors = []
     for kind, header in (("images-idx3-ubyte", 16), ("labels-idx1-ubyte", 8)):
         name = f"{prefix}-{kind}"
-        path = raw / name
-        data = path.read_bytes()
-        check_idx(name, data, path, _fix_local(path))
+        data = read_idx(name, raw / name)
         tensors.append(torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8))
     images, labels = tensors
     return images.view(-1, 1, 28, 28), labels.long()

@@ -161,6 +161,18 @@ def test_damaged_local_file_is_refused(local_copy: Path, name: str, damage, prob
     assert path.read_bytes() == before
 
 
+def test_a_folder_in_place_of_a_file_is_refused(local_copy: Path) -> None:
+    path = fm.raw_dir(local_copy) / "t10k-labels-idx1-ubyte"
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(fm.DatasetError) as err:
+        fm.ensure_fashion_mnist(local_copy, download=no_download)
+    assert str(err.value).startswith(f"{path}: a folder, where the IDX file")
+    assert f"rm -r {path}" in str(err.value) and path.is_dir()
+    with pytest.raises(fm.DatasetError, match="a folder"):
+        fm.read_split(False, local_copy)
+
+
 def test_make_data_exits_nonzero_with_the_fix(local_copy: Path) -> None:
     path = fm.raw_dir(local_copy) / "train-labels-idx1-ubyte"
     _truncate(path)

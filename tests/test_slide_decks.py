@@ -1,25 +1,19 @@
 """The exported decks work in a real browser with no network.
 
-Builds decks with slides/build.py (what `make slides` runs) into build/slides-test/: a
+Builds decks with publish/slides.py (what `make slides` runs) into build/slides-test/: a
 fixture notebook with math and a known number of slides, and one real notebook when there
 is one. Each deck is loaded in headless Chromium with every network request blocked; the
 test reads the DOM after the scripts ran and saves a screenshot next to the deck
 (build/slides-test/*.png) for a person to look at.
 
-Chromium is needed: Debian/Ubuntu `apt-get install chromium` (.ci/run does), or set
-CHROMIUM to a Chrome or Chromium binary. Without it the browser tests skip, except on CI
-(the CI environment variable is set), where they fail.
+Chromium and the pinned JavaScript are needed (tests/browser.py says how they are found).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 import warnings
 from importlib.metadata import version
@@ -31,30 +25,18 @@ from bs4 import BeautifulSoup
 from jupyter_core.paths import jupyter_config_path, jupyter_path
 from packaging.version import Version
 
+from browser import NO_NETWORK_FLAGS, find_chromium, require_assets
+from publish import assets
+from publish import slides as slides_build
 from slide_rules import MAX_SLIDE_LINES, check_cells, slide_type, split_slides
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "slides-test"
 
-_spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
-slides_build = sys.modules["slides_build"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(slides_build)
 
-# Flags for a root CI container, a clean profile, and no network at all: every host name
-# resolves to nothing, and whatever skips name resolution goes to a proxy that is not there.
 CHROMIUM_FLAGS = [
     "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-    "--proxy-server=127.0.0.1:9",
-    "--proxy-bypass-list=<-loopback>",
+    *NO_NETWORK_FLAGS,
     f"--window-size={slides_build.WIDTH},{slides_build.HEIGHT}",
     # Virtual time runs the page's timers fast; the DOM is dumped when it runs out.
     "--virtual-time-budget=30000",
@@ -84,24 +66,6 @@ HEIGHT_PROBE = """
 })();
 </script>
 """
-
-
-def find_chromium() -> str:
-    configured = os.environ.get("CHROMIUM")
-    if configured:
-        if not shutil.which(configured):
-            pytest.fail(f"CHROMIUM={configured} is not an executable; unset it or point it at Chrome/Chromium.")
-        return configured
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if path := shutil.which(name):
-            return path
-    reason = (
-        "Chromium is not installed, so the slide decks cannot be tested in a browser. "
-        "Install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM=/path/to/chrome."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(reason + " CI must run this test (.ci/run installs chromium).")
-    pytest.skip(reason)
 
 
 # The fixture deck ----------------------------------------------------------------------------
@@ -165,6 +129,8 @@ def notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def decks(notebooks: dict[str, Path]) -> dict[str, Path]:
+    if assets.missing():
+        pytest.skip("the pinned JavaScript is not cached: see test_the_pinned_assets_are_cached")
     built = slides_build.build(list(notebooks.values()), OUT)
     return dict(zip(notebooks, built))
 
@@ -208,14 +174,19 @@ def test_rise_is_installed_for_live_presenting() -> None:
     assert any(extensions.get("jupyterlab_rise") for extensions in enabled), "the RISE server extension is not enabled"
 
 
+def test_the_pinned_assets_are_cached() -> None:
+    """`make env` (the online step) fetched them, so decks and website build offline."""
+    require_assets()
+
+
 def test_pinned_assets_select_files_exactly() -> None:
-    matches = slides_build.matches
+    matches = assets.matches
     assert matches("dist/theme/fonts/a.woff", "dist/theme/fonts/")
     assert matches("extensions/MathMenu.js", "extensions/*.js")
     assert not matches("extensions/a11y/explorer.js", "extensions/*.js")  # one folder level only
     assert matches("MathJax.js", "*.js") and not matches("config/Safe.js", "*.js")
     assert matches("require.js", "require.js") and not matches("bin/require.js", "require.js")
-    for package in slides_build.load_lock().values():
+    for package in assets.load_lock().values():
         assert package.integrity.startswith("sha512-") and package.files, package
 
 

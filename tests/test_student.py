@@ -1,0 +1,62 @@
+"""`make student`: the student edition leaks no solution and still runs like the original.
+
+A student notebook is the original minus its markdown solutions and speaker notes; its code
+cells are the original's, in the same order, with the same outputs. So nbval, which runs
+every original notebook in this same `make test`, runs every student notebook's code too.
+One student notebook is also executed for real, top to bottom, in a fresh kernel.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from exercise_cells import NOTEBOOKS, parse_exercises, read
+from publish import student
+
+IDS = [path.stem for path in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("student")
+    return {path.stem: written for path, written in zip(NOTEBOOKS, student.build(NOTEBOOKS, out))}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_solution_and_no_speaker_notes_leak(path: Path, edition: dict[str, Path]) -> None:
+    text = edition[path.stem].read_text(encoding="utf-8")
+    cells = read(edition[path.stem]).cells
+    assert not [cell for cell in cells if not student.for_students(cell)]
+    assert "<summary>Solution" not in text
+    # Lines of a solution that the notebook also has elsewhere (an import, say) are no leak.
+    elsewhere = {line.strip() for cell in read(path).cells if student.for_students(cell)
+                 for line in cell.source.splitlines()}
+    for exercise in parse_exercises(path):
+        body = exercise.solution.split("</summary>", 1)[1].replace("</details>", "")
+        for line in {line.strip() for line in body.splitlines()} - elsewhere:
+            if len(line) > 12:
+                assert json.dumps(line)[1:-1] not in text, f"{exercise}: solution line leaked: {line!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_code_cells_and_outputs_are_the_originals(path: Path, edition: dict[str, Path]) -> None:
+    original = [cell for cell in read(path).cells if cell.cell_type == "code"]
+    copied = [cell for cell in read(edition[path.stem]).cells if cell.cell_type == "code"]
+    assert copied == original
+    exercises = [cell for cell in read(edition[path.stem]).cells
+                 if "exercise" in cell.metadata.get("tags", [])]
+    assert len(exercises) == len(parse_exercises(path)), "every task is still there"
+
+
+def test_a_student_notebook_runs_top_to_bottom(edition: dict[str, Path], tmp_path: Path) -> None:
+    notebook = nbformat.read(edition["01-tensors"], as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path))
+    checks = [cell for cell in notebook.cells if "exercise-check" in cell.metadata.get("tags", [])]
+    assert len(checks) >= 3
+    for cell in checks:
+        assert [out.text for out in cell.outputs][0].startswith("✘ not attempted yet"), cell.outputs
