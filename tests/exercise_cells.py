@@ -124,6 +124,16 @@ def parse_exercises(path: Path) -> list[Exercise]:
     return found
 
 
+def checker_module(path: Path) -> str:
+    """The module of d2lutils.exercises that the notebook imports as ``exercises``."""
+    found = re.search(r"^from d2lutils\.exercises import (\w+) as exercises$", setup_code(path),
+                      flags=re.MULTILINE)
+    if not found:
+        raise ValueError(f"{path.name}: the first code cell must import its checkers: "
+                         "from d2lutils.exercises import <topic> as exercises")
+    return found.group(1)
+
+
 def setup_code(path: Path) -> str:
     """The notebook's first code cell: its imports, all an exercise may rely on."""
     return next(cell.source for cell in read(path).cells if cell.cell_type == "code")

@@ -53,8 +53,8 @@ def test_the_checker_prints_exactly_one_line(capsys: pytest.CaptureFixture[str])
     run = checker(double_check)
     assert run(lambda x: x * 2) is None  # nothing for the notebook to display
     assert capsys.readouterr().out == f"{PASS} double doubles\n"
-    assert CHECKERS["double_check"] is run
-    del CHECKERS["double_check"]
+    assert CHECKERS["test_exercise_core.double_check"] is run
+    del CHECKERS["test_exercise_core.double_check"]
 
 
 def test_checks_are_seeded_and_leave_the_students_random_numbers_alone() -> None:

@@ -19,7 +19,8 @@ import pytest
 
 import d2lutils.exercises
 from d2lutils.exercises.core import CHECKERS
-from exercise_cells import NOTEBOOKS, ROOT, Session, parse_exercises, read, tags
+from exercise_cells import (NOTEBOOKS, ROOT, Session, checker_module, notebook_path,
+                            parse_exercises, read, tags)
 
 IDS = [path.stem for path in NOTEBOOKS]
 WRONG_ANSWER_MODULES = sorted((ROOT / "tests" / "exercises").glob("test_*.py"))
@@ -83,19 +84,20 @@ def all_checkers() -> dict[str, object]:
 
 
 def wrong_answers() -> Counter[str]:
-    """How many wrong answers tests/exercises/ holds for each checker."""
+    """How many wrong answers tests/exercises/ holds for each checker, by "module.name"."""
     counts: Counter[str] = Counter()
     for path in WRONG_ANSWER_MODULES:
         spec = importlib.util.spec_from_file_location(f"wrong_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        counts.update(param.values[0] for param in module.WRONG_ANSWERS)
+        topic = checker_module(notebook_path(module.NOTEBOOK))
+        counts.update(f"{topic}.{param.values[0]}" for param in module.WRONG_ANSWERS)
     return counts
 
 
 def test_every_checker_is_used_once_and_rejects_two_wrong_answers() -> None:
-    used = Counter(ex.checker for path in NOTEBOOKS for ex in parse_exercises(path)
-                   if ex.checked)
+    used = Counter(f"{checker_module(path)}.{ex.checker}" for path in NOTEBOOKS
+                   for ex in parse_exercises(path) if ex.checked)
     counts = wrong_answers()
     for name in all_checkers():
         assert used[name] == 1, f"{name} is called by {used[name]} notebook check cells, expected 1"

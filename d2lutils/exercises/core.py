@@ -30,7 +30,8 @@ FAIL = "✘"
 SEED = 1234  # the seed every check starts from
 STUB_HINT = "fill in the cell above, run it, then run this check again"
 
-#: Every checker defined with :func:`checker`, by name (tests make sure each is tested).
+#: Every checker defined with :func:`checker`, by module and name, e.g. "dropout.check_mc_predict"
+#: (the tests make sure each one is used by a notebook and rejects wrong answers).
 CHECKERS: dict[str, Callable[..., None]] = {}
 
 
@@ -80,7 +81,7 @@ def checker(check: Callable[..., str]) -> Callable[..., None]:
         # One write, line and newline together: a kernel could send two writes apart.
         sys.stdout.write(verdict(check, *args, **kwargs) + "\n")
 
-    CHECKERS[check.__name__] = run
+    CHECKERS[f"{check.__module__.rpartition('.')[2]}.{check.__name__}"] = run
     return run
 
 
