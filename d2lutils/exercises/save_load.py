@@ -336,9 +336,11 @@ def _write(folder: Path, epoch: int, kind: str = "good") -> None:
 
 
 def _distractors(folder: Path) -> None:
-    """Files that are not checkpoints: notes, and the temporary file of an interrupted save."""
+    """Files that are not numbered checkpoints: notes, the temporary file of an interrupted
+    save, and a checkpoint named after no epoch number."""
     (folder / "notes.txt").write_text("lr 0.1, batch 32\n")
     (folder / ".epoch-12.pt.x7k2.tmp").write_bytes(b"PK\x03\x04")
+    save_checkpoint(folder / "epoch-best.pt", epoch=99, model={"weight": torch.randn(3, 2)})
 
 
 def _set_mtimes(folder: Path, order: list[int]) -> None:
@@ -361,6 +363,9 @@ def _latest(load_latest: Callable, folder: Path, first: bool) -> Any:
             broken = Path(str(cause).split(": ")[0]).name
             raise Wrong(f"{name} raised CheckpointError for {broken}: catch d2l.CheckpointError "
                         "and go on to the next older checkpoint, as often as needed") from err
+        if isinstance(cause, ValueError) and "'best'" in str(cause):  # int("best")
+            raise Wrong(f"{name} raised ValueError for epoch-best.pt: a name whose part after "
+                        "'epoch-' is not a number is no numbered checkpoint; skip it") from err
         if isinstance(cause, (RuntimeError, EOFError, pickle.UnpicklingError)):
             raise Wrong(f"{name} raised {type(cause).__name__} for a broken file: load with "
                         "d2l.load_checkpoint, which raises d2l.CheckpointError, and catch "
@@ -383,6 +388,8 @@ def _check_all_good(load_latest: Callable) -> None:
         _distractors(folder)
         _set_mtimes(folder, [10, 2, 9, 5])
         got = _epoch_of(_latest(load_latest, folder, first=True), "load_latest(folder)")
+    expect(got != 99, "load_latest(folder) returned epoch-best.pt: only files named epoch-<n>.pt, "
+                      "with a number n, count; skip the others")
     expect(got != 9, "load_latest(folder) returned epoch-9.pt, but epoch-10.pt is newer: compare "
                      "the epoch numbers as integers; as strings 'epoch-10.pt' < 'epoch-9.pt'")
     expect(got != 5, "load_latest(folder) returned epoch-5.pt, the file modified last; the newest "

@@ -36,7 +36,8 @@ def run_with(old: str, new: str) -> str:
 # Exercise 3: load_latest(folder), a solution whose marked lines students write differently.
 LATEST = """
 def load_latest(folder):
-    numbered = sorted(folder.glob("epoch-*.pt"),
+    numbered = sorted((path for path in folder.glob("epoch-*.pt")
+                       if path.stem.removeprefix("epoch-").isdigit()),
                       key=lambda path: int(path.stem.removeprefix("epoch-")))
     for path in reversed(numbered):
         try:
@@ -124,6 +125,22 @@ def rename_prefix(state_dict, old, new):
         'key=lambda path: int(path.stem.removeprefix("epoch-")))', ")"),
         "as strings 'epoch-10.pt' < 'epoch-9.pt'", id="latest-sorts-names"),
     pytest.param("check_load_latest", LATEST.replace(
+        '(path for path in folder.glob("epoch-*.pt")\n'
+        '                       if path.stem.removeprefix("epoch-").isdigit())', 'folder.glob("epoch-*.pt")'),
+        "epoch-best.pt", id="latest-crashes-on-a-name-without-a-number"),
+    pytest.param("check_load_latest", """
+def load_latest(folder):
+    def number(path):
+        digits = path.stem.removeprefix("epoch-")
+        return int(digits) if digits.isdigit() else 10**9
+    for path in sorted(folder.glob("epoch-*.pt"), key=number, reverse=True):
+        try:
+            return d2l.load_checkpoint(path)
+        except d2l.CheckpointError:
+            pass
+    return None
+""", "returned epoch-best.pt", id="latest-counts-a-name-without-a-number"),
+    pytest.param("check_load_latest", LATEST.replace(
         'key=lambda path: int(path.stem.removeprefix("epoch-")))',
         "key=lambda path: path.stat().st_mtime)"),
         "the file modified last", id="latest-by-modification-time"),
@@ -131,13 +148,15 @@ def rename_prefix(state_dict, old, new):
                  "returned epoch-2.pt, the oldest", id="latest-oldest-first"),
     pytest.param("check_load_latest", """
 def load_latest(folder):
-    numbered = sorted(folder.glob("epoch-*.pt"),
+    numbered = sorted((path for path in folder.glob("epoch-*.pt")
+                       if path.stem.removeprefix("epoch-").isdigit()),
                       key=lambda path: int(path.stem.removeprefix("epoch-")))
     return d2l.load_checkpoint(numbered[-1]) if numbered else None
 """, "raised CheckpointError for epoch-11.pt", id="latest-no-fallback"),
     pytest.param("check_load_latest", """
 def load_latest(folder):
-    numbered = sorted(folder.glob("epoch-*.pt"),
+    numbered = sorted((path for path in folder.glob("epoch-*.pt")
+                       if path.stem.removeprefix("epoch-").isdigit()),
                       key=lambda path: int(path.stem.removeprefix("epoch-")))
     try:
         return d2l.load_checkpoint(numbered[-1])
