@@ -181,3 +181,9 @@ def assert_wrong(name: str, checker: str, answer: str, hint: str) -> None:
     assert printed.count("\n") == 1 and printed.startswith("✘ "), printed
     assert not printed.startswith("✘ not attempted"), printed
     assert hint in printed, f"expected the hint {hint!r}, got: {printed}"
+
+
+def assert_right(name: str, checker: str, answer: str) -> None:
+    """A correct ``answer`` written differently from the published solution gets ✔."""
+    printed = verdict_for(name, checker, answer)
+    assert printed.count("\n") == 1 and printed.startswith("✔ "), printed

@@ -155,11 +155,14 @@ def expect_close(actual: torch.Tensor, expected: torch.Tensor, name: str,
     actual, expected = actual.detach().double(), expected.detach().double()
     if torch.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True):
         return
-    gap = (actual - expected).abs().nan_to_num(nan=float("inf"))
+    # The element that breaks the tolerance by the most (not the largest absolute gap).
+    excess = (actual - expected).abs() - (atol + rtol * expected.abs())
+    gap = excess.nan_to_num(nan=float("inf"))
     worst = tuple(int(i) for i in torch.unravel_index(gap.argmax(), expected.shape))
     got, want = actual[worst].item(), expected[worst].item()
+    digits = next(d for d in (4, 6, 8, 17) if f"{got:.{d}g}" != f"{want:.{d}g}" or d == 17)
     where = f" at index {worst}" if expected.dim() else ""
-    raise Wrong(f"{name} is off{where}: got {got:.4g}, expected {want:.4g}"
+    raise Wrong(f"{name} is off{where}: got {got:.{digits}g}, expected {want:.{digits}g}"
                 + (f"; {hint}" if hint else ""))
 
 

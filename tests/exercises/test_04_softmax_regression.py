@@ -1,10 +1,11 @@
-"""Wrong answers to the exercises of notebook 04 get a hint about their mistake."""
+"""Wrong answers to the exercises of notebook 04 get a hint about their mistake, and
+correct answers written another way than the published solutions pass."""
 
 from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "04-softmax-regression"
 
@@ -150,3 +151,20 @@ def per_class_accuracy(y_hat, y, num_classes):
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+RIGHT_ANSWERS = [
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    return O - torch.logsumexp(O, dim=1, keepdim=True)
+""", id="log-softmax-with-logsumexp"),
+    pytest.param("check_smoothed_cross_entropy", """
+def smoothed_cross_entropy(O, y, eps):
+    return nn.functional.cross_entropy(O, y, label_smoothing=eps)
+""", id="smoothed-cross-entropy-built-in"),
+]
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_correct_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)
