@@ -68,7 +68,7 @@ class Exercise:
 
     @property
     def checker(self) -> str:
-        """The name of the checker the check cell calls, e.g. ``check_dropout_layer``."""
+        """The name of the checker the check cell calls, e.g. ``check_dropout_per_feature``."""
         call = ast.parse(self.check or "").body
         if (len(call) != 1 or not isinstance(call[0], ast.Expr)
                 or not isinstance(call[0].value, ast.Call)

@@ -142,7 +142,11 @@ def test_notes_and_ci_checks_are_left_out_and_code_can_be_copied(visits: dict[st
     cells = nbformat.read(site.ROOT / "notebooks" / f"{stem}.ipynb", as_version=4).cells
     notes = [c for c in cells if c.metadata.get("slideshow", {}).get("slide_type") == "notes"]
     hidden = [c for c in cells if site.REMOVE_TAG in c.metadata.get("tags", [])]
-    assert notes and "Pitfall:" not in html, "speaker notes are on the page"
+    text = visits[stem].page.inner_text("body")
+    assert notes, f"{stem} has no speaker notes to leave out"
+    for cell in notes:
+        said = cell.source.split("**Say:**", 1)[-1].strip().splitlines()[0][:60]
+        assert said not in text, f"speaker notes are on the page: {said!r}"
     for cell in hidden:
         assert cell.source.splitlines()[0] not in html, f"a remove-cell cell is on the page: {cell.source[:60]}"
     visible_code = visits[stem].page.locator(".jp-CodeCell").count()
