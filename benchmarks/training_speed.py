@@ -6,10 +6,11 @@ Run with ``make bench``. Everything is measured in this one run, on the same dat
    ``DataLoader(batch_size=256, shuffle=True)`` vs ``d2lutils.load_fashion_mnist(256)``;
 2. one training epoch of softmax regression on each pipeline;
 3. one epoch of the 784-256-10 MLP on each pipeline, and the same number of optimizer
-   steps on one batch kept in memory (the compute floor: no data loading at all).
+   steps on one batch kept in memory (the compute floor: no data loading at all);
+4. the same for LeNet (notebook 14): one epoch on each pipeline, and its compute floor.
 
 Each measurement is a warm-up plus ``--repeats`` timed runs; medians are reported. The
-last line printed is one JSON object with the four ratios.
+last line printed is one JSON object with the six ratios.
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ def mlp() -> tuple[nn.Module, torch.optim.Optimizer]:
     return net, torch.optim.SGD(net.parameters(), lr=0.1)
 
 
+def lenet() -> tuple[nn.Module, torch.optim.Optimizer]:
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+    return net, torch.optim.SGD(net.parameters(), lr=0.1)
+
+
+#: The models trained for one epoch on each pipeline; those in FLOORS also on one batch.
+MODELS = {"softmax": softmax_regression, "mlp": mlp, "cnn": lenet}
+FLOORS = ("mlp", "cnn")
+
+
 def epoch_runner(make_model: Callable, batches: Iterable) -> Callable[[], object]:
     """A function that trains a fresh model for one epoch over ``batches``."""
     loss = nn.CrossEntropyLoss()
@@ -91,29 +106,27 @@ def main() -> None:
     results = {
         "data_classic": median_seconds(lambda: one_pass(classic), args.repeats),
         "data_d2l": median_seconds(lambda: one_pass(fast), args.repeats),
-        "softmax_classic": median_seconds(epoch_runner(softmax_regression, classic),
-                                          args.repeats),
-        "softmax_d2l": median_seconds(epoch_runner(softmax_regression, fast), args.repeats),
-        "mlp_classic": median_seconds(epoch_runner(mlp, classic), args.repeats),
-        "mlp_d2l": median_seconds(epoch_runner(mlp, fast), args.repeats),
-        "mlp_floor": median_seconds(epoch_runner(mlp, floor), args.repeats),
     }
-    print(f"{'measurement':<32}{'classic':>10}{'d2lutils':>10}{'ratio':>9}")
+    for key, make_model in MODELS.items():
+        pipelines = {"classic": classic, "d2l": fast} | ({"floor": floor} if key in FLOORS else {})
+        for name, batches in pipelines.items():
+            results[f"{key}_{name}"] = median_seconds(epoch_runner(make_model, batches),
+                                                      args.repeats)
+    print(f"{'measurement':<34}{'classic':>10}{'d2lutils':>10}{'ratio':>9}")
     rows = [("one pass over 60k images", "data"), ("softmax regression epoch", "softmax"),
-            ("MLP 784-256-10 epoch", "mlp")]
+            ("MLP 784-256-10 epoch", "mlp"), ("LeNet epoch", "cnn")]
     for label, key in rows:
         old, new = results[f"{key}_classic"], results[f"{key}_d2l"]
-        print(f"{label:<32}{old:>10.3f}{new:>10.3f}{old / new:>8.1f}x")
-    print(f"{'MLP epoch, one batch in memory':<32}{'':>10}{results['mlp_floor']:>10.3f}"
-          f"{'(floor)':>9}\n")
-    summary = {
-        "data_speedup": round(results["data_classic"] / results["data_d2l"], 1),
-        "softmax_speedup": round(results["softmax_classic"] / results["softmax_d2l"], 1),
-        "mlp_speedup": round(results["mlp_classic"] / results["mlp_d2l"], 1),
-        "mlp_vs_floor": round(results["mlp_d2l"] / results["mlp_floor"], 2),
-    }
+        print(f"{label:<34}{old:>10.3f}{new:>10.3f}{old / new:>8.1f}x")
+    for label, key in [("MLP epoch, one batch in memory", "mlp"),
+                       ("LeNet epoch, one batch in memory", "cnn")]:
+        print(f"{label:<34}{'':>10}{results[f'{key}_floor']:>10.3f}{'(floor)':>9}")
+    summary = {f"{key}_speedup": round(results[f"{key}_classic"] / results[f"{key}_d2l"], 1)
+               for key in ["data", *MODELS]}
+    summary |= {f"{key}_vs_floor": round(results[f"{key}_d2l"] / results[f"{key}_floor"], 2)
+                for key in FLOORS}
+    print()
     print(json.dumps(summary))
-
 
 if __name__ == "__main__":
     main()
