@@ -7,6 +7,7 @@ notebook that teaches it; later notebooks call the version here.
 from .animator import Animator
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .devices import num_gpus, synchronize, try_all_gpus, try_gpu
+from .distributed import TorchrunError, free_port, run_torchrun
 from .fashion_mnist import (DATA_DIR, DatasetError, ensure_fashion_mnist,
                             fashion_mnist_labels, load_fashion_mnist, predict)
 from .linear import linreg, squared_loss
@@ -18,9 +19,10 @@ from .training import History, evaluate_accuracy, sgd, train, train_epoch
 
 __all__ = [
     "DATA_DIR", "Accumulator", "Animator", "CheckpointError", "DatasetError", "History",
-    "TensorLoader", "Timer", "accuracy", "ensure_fashion_mnist", "evaluate_accuracy",
-    "fashion_mnist_labels", "linreg", "load_array", "load_checkpoint", "load_fashion_mnist",
-    "num_gpus", "plot", "predict", "save_checkpoint", "set_axes", "set_figsize",
-    "set_seed", "sgd", "show_images", "squared_loss", "synchronize", "synthetic_data", "train",
-    "train_epoch", "try_all_gpus", "try_gpu",
+    "TensorLoader", "Timer", "TorchrunError", "accuracy", "ensure_fashion_mnist",
+    "evaluate_accuracy", "fashion_mnist_labels", "free_port", "linreg", "load_array",
+    "load_checkpoint", "load_fashion_mnist", "num_gpus", "plot", "predict", "run_torchrun",
+    "save_checkpoint", "set_axes", "set_figsize", "set_seed", "sgd", "show_images",
+    "squared_loss", "synchronize", "synthetic_data", "train", "train_epoch", "try_all_gpus",
+    "try_gpu",
 ]

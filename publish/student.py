@@ -5,12 +5,15 @@
 `make student` runs this on every notebook, for instructors who hand the exercises out as an
 assignment. Each copy keeps every code cell and its stored outputs, so it runs top to bottom
 exactly like the original and its checks print "✘ not attempted yet". It drops the cells
-tagged ``exercise-solution`` (solutions and model answers) and the speaker notes.
+tagged ``exercise-solution`` (solutions and model answers) and the speaker notes. The
+scripts that notebooks start (``notebooks/*.py``, e.g. notebook 13's ``ddp_train.py``) are
+copied beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -46,6 +49,8 @@ def build(notebooks: list[Path], out: Path = DEFAULT_OUT) -> list[Path]:
         target = out / notebook.name
         nbformat.write(student_edition(nbformat.read(notebook, as_version=4)), target)
         written.append(target)
+    for script in sorted((ROOT / "notebooks").glob("*.py")):
+        shutil.copy(script, out / script.name)
     return written
 
 

@@ -58,6 +58,14 @@ def test_code_cells_and_outputs_are_the_originals(path: Path, edition: dict[str,
     assert len(exercises) == len(parse_exercises(path)), "every task is still there"
 
 
+def test_the_scripts_the_notebooks_start_come_along(edition: dict[str, Path]) -> None:
+    scripts = sorted((student.ROOT / "notebooks").glob("*.py"))
+    assert scripts, "notebook 13 starts notebooks/ddp_train.py"
+    folder = next(iter(edition.values())).parent
+    for script in scripts:
+        assert (folder / script.name).read_bytes() == script.read_bytes()
+
+
 def test_a_student_notebook_runs_top_to_bottom(edition: dict[str, Path], tmp_path: Path) -> None:
     notebook = nbformat.read(edition["01-tensors"], as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path))
