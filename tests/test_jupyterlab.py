@@ -1,4 +1,5 @@
-"""What a student sees in JupyterLab: folded solutions that open, highlighted; no news popup.
+"""What a student sees in JupyterLab: folded solutions that open, highlighted; speaker
+notes collapsed until clicked; no news popup.
 
 Starts `jupyter lab` (the server `make lab` starts) on a copy of notebook 01 in a temporary
 folder, with a fresh user config, and opens it in headless Chromium (Playwright).
@@ -101,3 +102,20 @@ def test_no_news_popup_greets_the_student(page) -> None:
     page.wait_for_timeout(4000)  # JupyterLab asks a few seconds after it starts
     assert page.get_by_text(NEWS_QUESTION).count() == 0, "JupyterLab asks about Jupyter news"
     assert page.outside == [], f"JupyterLab reached out of the machine: {page.outside}"
+
+
+def test_speaker_notes_are_hidden_until_one_click(page) -> None:
+    """A notes cell shows only its label; one click on it shows the notes themselves."""
+    import nbformat
+
+    first_notes = next(cell for cell in nbformat.read(NOTEBOOKS[0], as_version=4).cells
+                       if cell.metadata.get("slideshow", {}).get("slide_type") == "notes")
+    words = first_notes.source.split("**Say:**")[1].strip().split(".")[0]  # the first sentence
+    placeholder = page.locator(".jp-InputPlaceholder").first
+    placeholder.scroll_into_view_if_needed()
+    assert placeholder.inner_text().strip() == "Instructor notes"
+    assert page.get_by_text(words).count() == 0 or not page.get_by_text(words).first.is_visible()
+    page.screenshot(path=str(OUT / "notes-collapsed.png"))
+    placeholder.click()
+    page.get_by_text(words).first.wait_for(state="visible", timeout=10_000)
+    page.screenshot(path=str(OUT / "notes-open.png"))
