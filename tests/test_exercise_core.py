@@ -86,3 +86,38 @@ def test_helpers_for_values_and_calls() -> None:
         f"{FAIL} f() returned None; did you forget `return`?")
     assert verdict(lambda t: expect_tensor(t, "t", dtype=torch.long) and "x",
                    torch.ones(2)).startswith(f"{FAIL} t has dtype torch.float32, expected torch.int64")
+
+
+def _norm_check(norm) -> str:
+    """A checker for the Euclidean norm of a vector that rules out ``torch.linalg.norm``."""
+    x = torch.tensor([3.0, 4.0])
+    result = attempt(norm, x, name="norm(x)", forbidden=("torch.linalg.norm", "torch.Tensor.norm"))
+    expect_close(result, torch.tensor(5.0), "norm(x)")
+    return "norm by hand"
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x: torch.linalg.norm(x),
+    lambda x: x.norm(),
+])
+def test_a_forbidden_function_is_wrong_and_named(answer) -> None:
+    line = verdict(_norm_check, answer)
+    assert line.startswith(f"{FAIL} norm(x) calls `torch.") and "without it" in line, line
+
+
+def test_a_forbidden_call_caught_by_the_student_still_counts() -> None:
+    def sly(x):
+        try:
+            return torch.linalg.norm(x)
+        except Exception:  # noqa: BLE001
+            return x.pow(2).sum().sqrt()
+    assert "calls `torch.linalg.norm`" in verdict(_norm_check, sly)
+
+
+def test_forbidden_functions_are_put_back_afterwards() -> None:
+    before = torch.linalg.norm, torch.Tensor.norm
+    assert verdict(_norm_check, lambda x: x.pow(2).sum().sqrt()).startswith(PASS)
+    verdict(_norm_check, lambda x: x.norm())
+    assert (torch.linalg.norm, torch.Tensor.norm) == before
+    assert "norm" not in vars(torch.Tensor) or vars(torch.Tensor)["norm"] is before[1]
+    assert float(torch.tensor([3.0, 4.0]).norm()) == 5.0

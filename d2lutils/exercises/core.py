@@ -16,10 +16,12 @@ verdict every time and does not change the random numbers of the notebook around
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,12 @@ PASS = "✔"
 FAIL = "✘"
 SEED = 1234  # the seed every check starts from
 STUB_HINT = "fill in the cell above, run it, then run this check again"
+
+#: Every way to ask autograd for a gradient, for tasks that say "by hand" or "without autograd".
+AUTOGRAD = ("torch.Tensor.backward", "torch.autograd.backward", "torch.autograd.grad",
+            "torch.autograd.functional.jacobian", "torch.autograd.functional.vjp",
+            "torch.func.grad", "torch.func.grad_and_value", "torch.func.vjp",
+            "torch.func.jacrev", "torch.func.jacfwd")
 
 #: Every checker defined with :func:`checker`, by module and name, e.g. "dropout.check_mc_predict"
 #: (the tests make sure each one is used by a notebook and rejects wrong answers).
@@ -94,33 +102,86 @@ def _is_stub(value: Any) -> bool:
     return value is None or value is Ellipsis
 
 
-def attempt(func: Any, *args: Any, name: str) -> Any:
+def attempt(func: Any, *args: Any, name: str, forbidden: Sequence[str] = ()) -> Any:
     """Call the student's ``func`` for the first time; ``name`` is how the call is shown.
 
     Raises :class:`NotAttempted` when ``func`` is the stub (it returns ``None`` or ``...``)
-    and :class:`StudentError` when it raises.
+    and :class:`StudentError` when it raises; ``forbidden`` as in :func:`call`.
     """
-    result = call(func, *args, name=name, allow_none=True)
+    result = call(func, *args, name=name, allow_none=True, forbidden=forbidden)
     if _is_stub(result):
         raise NotAttempted(f"{name} returns {result!r}; {STUB_HINT}")
     return result
 
 
-def call(func: Any, *args: Any, name: str, allow_none: bool = False) -> Any:
+def call(func: Any, *args: Any, name: str, allow_none: bool = False,
+         forbidden: Sequence[str] = ()) -> Any:
     """Call the student's ``func``; wrap what it raises in :class:`StudentError`.
 
     A ``None`` result is :class:`Wrong` (a forgotten ``return``) unless ``allow_none``.
+    ``forbidden`` names functions the task rules out, e.g. ``("torch.cdist",)``: while
+    ``func`` runs they raise, and any use of one is :class:`Wrong`, even if caught.
     """
     if not callable(func):
         raise Wrong(f"{name.split('(')[0]} should be a function, but it is of type "
                     f"{type(func).__name__}")
-    try:
-        result = func(*args)
-    except Exception as err:  # noqa: BLE001 - reported to the student, never re-raised
-        raise StudentError(name) from err
+    with forbidding(forbidden) as used:
+        try:
+            result = func(*args)
+        except Exception as err:  # noqa: BLE001 - reported to the student, never re-raised
+            if used:
+                break_rule(name, used)
+            raise StudentError(name) from err
+    if used:
+        break_rule(name, used)
     if result is None and not allow_none:
         raise Wrong(f"{name} returned None; did you forget `return`?")
     return result
+
+
+class Forbidden(Exception):
+    """Raised by a function the task rules out, while the student's code runs."""
+
+
+@contextlib.contextmanager
+def forbidding(paths: Sequence[str]) -> Iterator[list[str]]:
+    """Make each function named in ``paths`` (e.g. ``"torch.Tensor.relu"``) raise meanwhile.
+
+    Yields the list of the paths that were called, so that a use caught by a ``try`` in the
+    student's code is still seen. Every function is put back on exit.
+    """
+    used: list[str] = []
+    originals = []
+    try:
+        for path in paths:
+            module, _, rest = path.partition(".")
+            owner: Any = importlib.import_module(module)
+            *parents, attr = rest.split(".")
+            for parent in parents:
+                owner = getattr(owner, parent)
+            getattr(owner, attr)  # a misspelt path fails here, not silently
+            originals.append((owner, attr, vars(owner).get(attr)))
+            setattr(owner, attr, _refusal(path, used))
+        yield used
+    finally:
+        for owner, attr, original in reversed(originals):
+            if original is None:  # inherited (e.g. a method of the C tensor base): unshadow
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, original)
+
+
+def _refusal(path: str, used: list[str]) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        used.append(path)
+        raise Forbidden(f"{path} is ruled out by this exercise")
+    return refuse
+
+
+def break_rule(name: str, used: Sequence[str]) -> None:
+    """Raise :class:`Wrong`: ``name`` called the ruled-out functions ``used``."""
+    names = ", ".join(f"`{path}`" for path in dict.fromkeys(used))
+    raise Wrong(f"{name} calls {names}; the task asks you to do this without it")
 
 
 def expect(condition: bool, hint: str) -> None:
