@@ -13,14 +13,14 @@ from .fashion_mnist import (DATA_DIR, DatasetError, ensure_fashion_mnist,
 from .linear import linreg, squared_loss
 from .loaders import TensorLoader, load_array, synthetic_data
 from .metrics import Accumulator, Timer, accuracy
-from .plotting import plot, set_axes, set_figsize, show_images
+from .plotting import describe_figure, plot, set_axes, set_figsize, show_images
 from .seeding import set_seed
 from .training import History, evaluate_accuracy, sgd, train, train_epoch
 
 __all__ = [
     "DATA_DIR", "Accumulator", "Animator", "CheckpointError", "DatasetError", "History",
     "TensorLoader", "Timer", "TorchrunError", "accuracy", "ensure_fashion_mnist",
-    "evaluate_accuracy", "fashion_mnist_labels", "free_port", "linreg", "load_array",
+    "describe_figure", "evaluate_accuracy", "fashion_mnist_labels", "free_port", "linreg", "load_array",
     "load_checkpoint", "load_fashion_mnist", "num_gpus", "plot", "predict", "run_torchrun",
     "save_checkpoint", "set_axes", "set_figsize", "set_seed", "sgd", "show_images",
     "squared_loss", "synchronize", "synthetic_data", "train", "train_epoch", "try_all_gpus",

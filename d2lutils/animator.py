@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.backends import BackendFilter, backend_registry
 from matplotlib.ticker import MaxNLocator
 
-from .plotting import FIGSIZE, set_axes
+from .plotting import FIGSIZE, describe_figure, set_axes
 
 _WINDOW_BACKENDS = set(backend_registry.list_builtin(BackendFilter.INTERACTIVE))
 
@@ -39,8 +39,10 @@ class Animator:
                  ylim: tuple[float, float] | None = None,
                  xscale: str = "linear", yscale: str = "linear",
                  fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
-                 figsize: tuple[float, float] = FIGSIZE) -> None:
+                 figsize: tuple[float, float] = FIGSIZE, alt: str | None = None) -> None:
         self.fig, self.axes = plt.subplots(figsize=figsize)
+        if alt is not None:  # the text alternative (see d2lutils.plotting.describe_figure)
+            describe_figure(alt, self.fig)
         self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim,
                             xscale=xscale, yscale=yscale, legend=legend)
         self.fmts = fmts

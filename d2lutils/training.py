@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .animator import Animator
+from .plotting import describe_figure
 from .metrics import Accumulator, Timer, accuracy
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
@@ -105,6 +106,16 @@ class History:
         return (f"train loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
                 f"test acc {self.test_acc[-1]:.3f}")
 
+    def describe(self, num_epochs: int) -> str:
+        """A text alternative for the plot of this history (out of ``num_epochs`` epochs)."""
+        if not self.epochs:
+            return f"Training curves over {num_epochs} epochs; no epoch has finished yet."
+        def span(values: list[float]) -> str:
+            return f"{values[0]:.3f} to {values[-1]:.3f}"
+        return (f"Training curves after {self.epochs} of {num_epochs} epochs: train loss goes "
+                f"from {span(self.train_loss)}, train accuracy from {span(self.train_acc)}, "
+                f"test accuracy from {span(self.test_acc)}.")
+
 
 Scheduler = torch.optim.lr_scheduler.LRScheduler
 
@@ -131,10 +142,11 @@ def train(net: nn.Module | Callable, train_iter: Batches, test_iter: Batches,
     device = _model_device(net, device)
     history = history if history is not None else History()
     animator = (Animator(xlabel="epoch", xlim=(1, num_epochs), ylim=ylim,
-                         legend=["train loss", "train acc", "test acc"])
+                         legend=["train loss", "train acc", "test acc"],
+                         alt=history.describe(num_epochs))
                 if animate else None)
     for epoch, point in enumerate(zip(history.train_loss, history.train_acc, history.test_acc)):
-        if animator:
+        if animator:  # the resumed run's earlier epochs (the alt text already covers them)
             animator.add(epoch + 1, point)
     timer, examples = Timer(), history.examples_per_sec * history.seconds
     for epoch in range(history.epochs, num_epochs):
@@ -151,6 +163,7 @@ def train(net: nn.Module | Callable, train_iter: Batches, test_iter: Batches,
         if scheduler is not None:
             scheduler.step()
         if animator:
+            describe_figure(history.describe(num_epochs), animator.fig)
             animator.add(epoch + 1, (train_loss, train_acc, test_acc))
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1, history)

@@ -56,3 +56,35 @@ def test_set_axes_keeps_category_labels() -> None:
     d2l.set_axes(axes, xlabel="accuracy", xlim=(0, 1))
     axes.figure.canvas.draw()
     assert [t.get_text() for t in axes.get_yticklabels()] == ["shirt", "bag"]
+
+
+def test_describe_figure_refuses_an_empty_text() -> None:
+    with pytest.raises(ValueError, match="alt must say what the figure shows"):
+        d2l.describe_figure("  ")
+
+
+def test_a_kernel_stores_each_figures_alt_text_in_its_output() -> None:
+    """In Jupyter, plot(alt=), show_images(alt=), describe_figure and train's live plot all
+    put their text alternative in the output's metadata; a figure without one has none."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "import torch, matplotlib.pyplot as plt\nimport d2lutils as d2l",
+        "d2l.plot([0, 1], [1, 0], alt='A line falling from 1 to 0')",
+        "d2l.show_images(torch.zeros(2, 4, 4), 1, 2, alt='Two black squares')",
+        "plt.plot([1, 2])\nd2l.describe_figure('A rising line')",
+        "plt.plot([1, 2]);",
+        "X = torch.randn(40, 2); y = (X[:, 0] > 0).long()\n"
+        "net = torch.nn.Linear(2, 2)\n"
+        "h = d2l.train(net, d2l.load_array((X, y), 20), d2l.load_array((X, y), 20),\n"
+        "              torch.nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), 0.1))",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    alts = [[out.get("metadata", {}).get("image/png", {}).get("alt")
+             for out in cell.outputs if "image/png" in out.get("data", {})]
+            for cell in nb.cells[1:]]
+    assert alts[:4] == [["A line falling from 1 to 0"], ["Two black squares"],
+                        ["A rising line"], [None]]
+    assert len(alts[4]) == 1 and alts[4][0].startswith("Training curves after 2 of 2 epochs:")
