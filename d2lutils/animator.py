@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.backends import BackendFilter, backend_registry
 from matplotlib.ticker import MaxNLocator
 
-from .plotting import FIGSIZE, describe_figure, set_axes
+from .plotting import FIGSIZE, FMTS, describe_figure, line_colour, set_axes
 
 _WINDOW_BACKENDS = set(backend_registry.list_builtin(BackendFilter.INTERACTIVE))
 
@@ -38,7 +38,7 @@ class Animator:
                  xlim: tuple[float, float] | None = None,
                  ylim: tuple[float, float] | None = None,
                  xscale: str = "linear", yscale: str = "linear",
-                 fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+                 fmts: Sequence[str] = FMTS,
                  figsize: tuple[float, float] = FIGSIZE, alt: str | None = None) -> None:
         self.fig, self.axes = plt.subplots(figsize=figsize)
         if alt is not None:  # the text alternative (see d2lutils.plotting.describe_figure)
@@ -69,8 +69,8 @@ class Animator:
 
     def _redraw(self) -> None:
         self.axes.cla()
-        for x, y, fmt in zip(self.X, self.Y, self.fmts):
-            self.axes.plot(x, y, fmt)
+        for i, (x, y, fmt) in enumerate(zip(self.X, self.Y, self.fmts)):
+            self.axes.plot(x, y, fmt, **line_colour(fmt, i))
         set_axes(self.axes, **self._config)
         self.axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         if self._handle is not None:

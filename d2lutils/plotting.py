@@ -19,6 +19,25 @@ from matplotlib.figure import Figure
 #: Default figure size in inches (width, height).
 FIGSIZE = (6.0, 3.6)
 
+#: The Okabe-Ito colours, safe for the common kinds of colour blindness, most distinct first.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+#: Line styles that go with :data:`PALETTE`, so that curves differ by more than colour.
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (3, 1, 1, 1, 1, 1)))
+#: ``plot`` and ``Animator`` formats: a line style each (the colour comes from the palette).
+FMTS = ("-", "--", "-.", ":")
+
+
+def line_colour(fmt: str, index: int) -> dict[str, str]:
+    """``color=`` for curve ``index`` from :data:`PALETTE`, unless ``fmt`` names a colour."""
+    return {} if set(fmt) & set("bgrcmykw") else {"color": PALETTE[index % len(PALETTE)]}
+
+
+def use_course_style() -> None:
+    """Make matplotlib draw with the colour-blind-safe palette and a line style per curve."""
+    from cycler import cycler
+
+    plt.rcParams["axes.prop_cycle"] = cycler(color=PALETTE) + cycler(linestyle=LINESTYLES)
+
 
 #: The attribute of a matplotlib figure that holds its text alternative.
 ALT_ATTRIBUTE = "d2l_alt"
@@ -108,10 +127,12 @@ def _is_single_series(values: Any) -> bool:
 def plot(X: Any, Y: Any = None, xlabel: str | None = None, ylabel: str | None = None,
          legend: Sequence[str] | None = None, xlim: tuple[float, float] | None = None,
          ylim: tuple[float, float] | None = None, xscale: str = "linear",
-         yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+         yscale: str = "linear", fmts: Sequence[str] = FMTS,
          figsize: tuple[float, float] = FIGSIZE, axes: Axes | None = None,
          alt: str | None = None) -> None:
     """Plot one or several curves (on ``axes`` if given, else on a new figure).
+
+    Curves take their colours from :data:`PALETTE` and their line styles from ``fmts``.
 
     ``plot(x, y)`` draws one curve, ``plot(x, [y1, y2], legend=[...])`` several with a
     shared x, ``plot(y)`` uses 0, 1, 2, ... as x. Tensors are accepted (even ones that
@@ -128,10 +149,10 @@ def plot(X: Any, Y: Any = None, xlabel: str | None = None, ylabel: str | None = 
         X = X * len(Y)
     if axes is None:
         axes = plt.figure(figsize=figsize).gca()
-    for x, y, fmt in zip(X, Y, list(fmts) * len(Y)):
+    for i, (x, y, fmt) in enumerate(zip(X, Y, list(fmts) * len(Y))):
         y = _as_list(y)
         x = _as_list(x) if len(x) else list(range(len(y)))
-        axes.plot(x, y, fmt)
+        axes.plot(x, y, fmt, **line_colour(fmt, i))
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     if alt is not None:
         describe_figure(alt, axes.figure)
@@ -161,3 +182,5 @@ def show_images(imgs: torch.Tensor | Sequence[Any], num_rows: int, num_cols: int
         ax.axis("off")
     return axes
 
+
+use_course_style()

@@ -88,3 +88,23 @@ def test_a_kernel_stores_each_figures_alt_text_in_its_output() -> None:
     assert alts[:4] == [["A line falling from 1 to 0"], ["Two black squares"],
                         ["A rising line"], [None]]
     assert len(alts[4]) == 1 and alts[4][0].startswith("Training curves after 2 of 2 epochs:")
+
+
+def test_curves_differ_by_a_colour_blind_safe_colour_and_a_line_style() -> None:
+    d2l.plot([0, 1], [[0, 1], [1, 0], [0.5, 0.5]])
+    lines = plt.gca().get_lines()
+    colours = [matplotlib.colors.to_hex(line.get_color()).upper() for line in lines]
+    assert colours == [c.upper() for c in d2l.plotting.PALETTE[:3]]
+    assert len({line.get_linestyle() for line in lines}) == 3
+
+
+def test_a_colour_in_the_format_wins_over_the_palette() -> None:
+    d2l.plot([0, 1], [0, 1], fmts=["r:"])
+    assert matplotlib.colors.to_hex(plt.gca().get_lines()[0].get_color()) == "#ff0000"
+
+
+def test_plain_matplotlib_cycles_through_the_palette_and_line_styles() -> None:
+    lines = [plt.plot([0, 1])[0] for _ in range(3)]
+    assert [matplotlib.colors.to_hex(line.get_color()).upper() for line in lines] == [
+        c.upper() for c in d2l.plotting.PALETTE[:3]]
+    assert len({line.get_linestyle() for line in lines}) == 3
