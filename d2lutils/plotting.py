@@ -8,6 +8,7 @@ from where the website and the decks emit it as the image's ``alt``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -82,8 +83,9 @@ def _store_alt_in_outputs() -> None:
     png = shell.display_formatter.formatters["image/png"]
     try:
         current = png.lookup_by_type(Figure)
-    except KeyError:  # no inline backend: figures are not shown as PNG here
-        return
+    except KeyError:  # no pyplot figure yet, so the inline backend has not set its own
+        from IPython.core.pylabtools import print_figure
+        current = functools.partial(print_figure, fmt="png", base64=True, bbox_inches="tight")
     png.for_type(Figure, _with_alt(current))
 
 
