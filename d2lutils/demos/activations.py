@@ -28,7 +28,7 @@ def curves(name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 def render(name: str = "relu") -> Figure:
     """``name``(x) and its derivative on [-6, 6]."""
     x, y, grad = curves(name)
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    figure = Figure(figsize=FIGSIZE)
     axes = figure.subplots()
     axes.plot(x.numpy(), y.numpy(), color=PALETTE[0], linestyle="-", label=f"{name}(x)")
     axes.plot(x.numpy(), grad.numpy(), color=PALETTE[1], linestyle="--", label=f"derivative of {name}")

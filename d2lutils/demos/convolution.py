@@ -44,8 +44,8 @@ def render(kernel: str = "vertical edges", image: torch.Tensor | None = None) ->
     """The input image, the kernel with its numbers, and the output of the convolution."""
     image = default_image() if image is None else image.detach().reshape(image.shape[-2:]).float()
     output = convolve(image, kernel)
-    figure = Figure(figsize=(9.0, 3.2), layout="constrained")
-    left, middle, right = figure.subplots(1, 3)
+    figure = Figure(figsize=(9.0, 3.2))
+    left, middle, right = figure.subplots(1, 3, gridspec_kw={"wspace": 0.3})
     left.imshow(image.numpy(), cmap="gray")
     left.set_title("input")
     weights = torch.tensor(KERNELS[kernel], dtype=torch.float32)

@@ -51,12 +51,12 @@ def render(p: float = 0.5) -> Figure:
     h = activations()
     out = dropout(h, p, torch.Generator().manual_seed(2))
     stats = _statistics()
-    figure = Figure(figsize=(9.0, 3.6), layout="constrained")
-    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    figure = Figure(figsize=(9.0, 3.6))
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1], "wspace": 0.35})
     image = left.imshow(out.numpy(), cmap="cividis", vmin=0, vmax=15)
     figure.colorbar(image, ax=left, shrink=0.8)
     zeros = int((out == 0).sum())
-    left.set(title=f"after dropout, p = {p:.2f}: {zeros} of {out.numel()} are 0",
+    left.set(title=f"after dropout, p = {p:.2f}\n{zeros} of {out.numel()} are 0",
              xticks=[], yticks=[])
     right.plot(PS.numpy(), stats[:, 0].numpy(), color=PALETTE[0], linestyle="-", label="mean")
     right.plot(PS.numpy(), stats[:, 1].numpy(), color=PALETTE[1], linestyle="--", label="variance")

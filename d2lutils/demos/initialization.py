@@ -43,7 +43,7 @@ def render(scale: float = 1.0, depth: int = 20) -> Figure:
     """Activation and gradient size per layer for this weight scale and depth."""
     activations, gradients = layer_sizes(scale, int(depth))
     layers = range(1, int(depth) + 1)
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    figure = Figure(figsize=FIGSIZE)
     axes = figure.subplots()
     axes.plot(layers, activations, color=PALETTE[0], linestyle="-", marker="o", markersize=3,
               label="std of the layer's output")

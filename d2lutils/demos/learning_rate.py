@@ -48,7 +48,7 @@ def losses(lr: float, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
 def render(lr: float = 0.03, batch_size: int = 10) -> Figure:
     """The full-data loss after every step of SGD with this learning rate and batch size."""
     seen, loss = losses(lr, int(batch_size))
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    figure = Figure(figsize=FIGSIZE)
     axes = figure.subplots()
     shown = np.clip(loss, 1e-6, 1e6)
     axes.plot(seen, shown, color=PALETTE[0], marker="o" if len(seen) < 30 else None)

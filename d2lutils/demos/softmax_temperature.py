@@ -26,7 +26,7 @@ def render(temperature: float = 1.0) -> Figure:
     """The ten class probabilities of one example at this temperature."""
     probs = probabilities(temperature)
     names = fashion_mnist_labels(range(len(LOGITS)))
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    figure = Figure(figsize=FIGSIZE)
     axes = figure.subplots()
     axes.bar(range(len(probs)), probs.tolist(), color=PALETTE[0])
     axes.set_xticks(range(len(probs)), names, rotation=45, ha="right")

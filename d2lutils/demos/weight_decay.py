@@ -69,7 +69,7 @@ def render(lam: float = 3.0) -> Figure:
     """Train and test loss against λ (log scales), with the chosen λ marked."""
     curves = _curves()
     train, test, norm = losses(lam)
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
+    figure = Figure(figsize=FIGSIZE)
     axes = figure.subplots()
     axes.plot(LAMBDAS, curves[:, 0], color=PALETTE[0], linestyle="-", label="train loss")
     axes.plot(LAMBDAS, curves[:, 1], color=PALETTE[1], linestyle="--", label="test loss")
