@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
 
 .DEFAULT_GOAL := help
-.PHONY: help env data lab slides site student test execute bench clean
+.PHONY: help env data doctor lab slides site student test execute bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -43,7 +43,14 @@ data: env ## Fetch and verify Fashion-MNIST into data/
 	$(PY) -m d2lutils
 	@$(PY) -c "import matplotlib.pyplot"
 
+# What is wrong with the set-up, each with its fix; works offline, and without `make env`
+# having finished. `lab` and `test` run its quick form first (silent when all is well).
+doctor: ## Check the set-up and say how to fix each problem (ARGS=--json for tools)
+	@test -x $(PY) || { echo "✘ there is no $(VENV) yet. Fix: make env"; exit 1; }
+	@$(PY) -m d2lutils doctor $(ARGS)
+
 lab: data ## Open JupyterLab on the notebooks (ARGS="--allow-root --no-browser --ip=0.0.0.0" in a container)
+	@$(PY) -m d2lutils doctor --quick
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(ARGS)
 
 slides: env ## Export notebooks as reveal.js decks that open offline, in build/slides/
@@ -56,6 +63,7 @@ student: env ## Write the student edition (no solutions, no speaker notes) to bu
 	$(PY) -m publish.student --out build/student $(NOTEBOOKS)
 
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
+	@$(PY) -m d2lutils doctor --quick
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=600
 
@@ -64,8 +72,9 @@ execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTE
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 		$(NOTEBOOKS)
 
-bench: data ## Benchmark the data pipeline and training loops against the classic ones
+bench: data ## Benchmark data pipeline and training loops (vs the classic ones), demo redraws
 	$(PY) benchmarks/training_speed.py
+	$(PY) benchmarks/demo_redraw.py
 
 clean: ## Remove the environment and generated files (keeps data/)
 	rm -rf $(VENV) build *.egg-info
