@@ -91,6 +91,7 @@ def make_exporter(mathjax: str):
 
     config = Config()
     config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    config.TemplateExporter.extra_template_paths = [str(TEMPLATES)]  # outputs.j2
     config.HTMLExporter.template_name = TEMPLATE
     config.HTMLExporter.mathjax_url = mathjax
     # No embed_images: it re-parses each HTML block of the markdown on its own, which closes

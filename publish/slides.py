@@ -39,6 +39,7 @@ def make_exporter(packages: dict[str, Package]):
     reveal, require = packages["reveal.js"], packages["requirejs"]
     config = Config()
     config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    config.TemplateExporter.extra_template_paths = [str(TEMPLATES)]  # outputs.j2
     config.SlidesExporter.template_name = TEMPLATE
     config.SlidesExporter.reveal_url_prefix = f"{ASSETS}/{reveal.folder}"
     config.SlidesExporter.reveal_theme = THEME
