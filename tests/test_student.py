@@ -73,3 +73,38 @@ def test_a_student_notebook_runs_top_to_bottom(edition: dict[str, Path], tmp_pat
     assert len(checks) >= 3
     for cell in checks:
         assert [out.text for out in cell.outputs][0].startswith("✘ not attempted yet"), cell.outputs
+
+
+def test_the_student_extra_installs_everything_the_notebooks_import() -> None:
+    """`pip install -e ".[student]"` (the README's one command for students) provides every
+    package a notebook imports, besides the standard library and the course's own."""
+    import ast
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((NOTEBOOKS[0].parents[1] / "pyproject.toml").read_text())["project"]
+    promised = {Requirement(line).name.lower().replace("_", "-") for line in
+                project["dependencies"] + project["optional-dependencies"]["student"]}
+    distributions = packages_distributions()
+    local = {script.stem for script in NOTEBOOKS[0].parent.glob("*.py")}  # e.g. ddp_train
+    missing = set()
+    for path in NOTEBOOKS:
+        for cell in read(path).cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(source)):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                         and not node.level else [])
+                for top in {name.split(".")[0] for name in names}:
+                    if top in sys.stdlib_module_names or top in local or top == "d2lutils":
+                        continue
+                    owners = {d.lower().replace("_", "-") for d in distributions.get(top, [top])}
+                    if not owners & promised:
+                        missing.add(f"{path.name}: import {top} ({', '.join(sorted(owners))})")
+    assert not missing, f"not installed by the student extra: {sorted(missing)}"

@@ -147,7 +147,21 @@ def _parse(lines: list[str]) -> list[Requirement]:
 def requirements(setup: Setup) -> tuple[list[Requirement], list[Requirement]]:
     """The requirements of pyproject.toml for this machine: (core ones, the dev extra)."""
     project = _project(setup)
-    return _parse(project["dependencies"]), _parse(project["optional-dependencies"]["dev"])
+    return _parse(project["dependencies"]), _parse(_extra(project, "dev"))
+
+
+def _extra(project: dict, name: str) -> list[str]:
+    """The lines of extra ``name``, with ``d2lutils[other]`` replaced by that extra's lines."""
+    from packaging.requirements import Requirement
+
+    lines = []
+    for line in project["optional-dependencies"][name]:
+        requirement = Requirement(line)
+        if requirement.name == project["name"]:
+            lines += [item for extra in sorted(requirement.extras) for item in _extra(project, extra)]
+        else:
+            lines.append(line)
+    return lines
 
 
 def _is_exact(requirement: Requirement) -> bool:
