@@ -9,8 +9,8 @@ A demo is a module with three things:
 
 :func:`interact` shows the controls and one figure, and replaces that figure in place
 whenever a control changes (one figure per change, never a growing pile). :func:`gallery`
-shows the renders of ``GALLERY`` with their captions: what the website and the decks show,
-since they cannot run the sliders.
+draws the renders of ``GALLERY`` side by side under their captions: what the website and the
+decks show, since they cannot run the sliders.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from ..plotting import ALT_ATTRIBUTE, describe_figure
 
 #: The plain-text form of the controls: what a reader without widgets sees instead.
 OFFLINE_TEXT = ("Interactive demo: move the controls in JupyterLab to redraw the figure. "
@@ -121,11 +123,27 @@ def interact(demo: ModuleType, **fixed: Any) -> None:
 
 
 def gallery(demo: ModuleType, **fixed: Any) -> None:
-    """Show ``demo`` at each setting of its ``GALLERY``, each figure under its caption."""
-    from IPython.display import Markdown, display
+    """Draw one figure: ``demo`` rendered at each setting of its ``GALLERY``, side by side,
+    each panel under its caption; the alt text describes every panel. (Like any pyplot
+    figure, a notebook shows it at the end of the cell.)"""
+    import io
+    import textwrap
 
+    panels = []
     for caption, params in demo.GALLERY:
         figure = demo.render(**{**defaults(demo), **params, **fixed})
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
         plt.close(figure)
-        display(Markdown(f"**{caption}**"))
-        display(figure)
+        buffer.seek(0)
+        panels.append((caption, plt.imread(buffer), getattr(figure, ALT_ATTRIBUTE, caption)))
+    figure = plt.figure(figsize=(4.2 * len(panels), 3.4))
+    for index, (caption, pixels, _) in enumerate(panels):
+        axes = figure.add_subplot(1, len(panels), index + 1)
+        axes.imshow(pixels)
+        axes.set_axis_off()
+        axes.set_title("\n".join(textwrap.wrap(caption, 42)), fontsize=10)
+    figure.subplots_adjust(left=0.01, right=0.99, wspace=0.05)
+    describe_figure(f"The demo at {len(panels)} settings, side by side. " + " ".join(
+        f"({index}) {caption}: {alt}" for index, (caption, _, alt) in enumerate(panels, 1)),
+        figure)
