@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 
 from .core import (
+    AUTOGRAD,
     attempt,
     call,
     checker,
@@ -17,6 +18,9 @@ from .core import (
 )
 
 Loss = Callable[[torch.Tensor], torch.Tensor]
+
+#: Exercise 2 asks for backward(): every other way to a gradient is ruled out.
+_NOT_BACKWARD = tuple(path for path in AUTOGRAD if not path.endswith(".backward"))
 
 
 def _autograd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -85,7 +89,7 @@ def check_grad_by_hand(grad_by_hand: Callable[[torch.Tensor], torch.Tensor]) -> 
     x = torch.linspace(-3, 3, 61)
     original = x.clone()
     name = "grad_by_hand(x)"
-    result = attempt(grad_by_hand, x, name=name)
+    result = attempt(grad_by_hand, x, name=name, forbidden=AUTOGRAD)
     _expect_input_untouched(x, original, name)
     expect_tensor(result, name, shape=x.shape)
     _expect_untracked(result, f"the result of {name}",
@@ -97,8 +101,9 @@ def check_grad_by_hand(grad_by_hand: Callable[[torch.Tensor], torch.Tensor]) -> 
            f"at x = {x[worst]:.2f} your derivative is {result[worst]:.4f}, autograd gives "
            f"{expected[worst]:.4f}; check your formula at that point")
     X = torch.randn(3, 4) * 2  # a 2-D input: the formula must work elementwise
-    expect_close(call(grad_by_hand, X, name="grad_by_hand(X)"), _autograd(_f, X),
-                 "grad_by_hand(X) for a 3x4 X", hint="apply the formula to each element")
+    result = call(grad_by_hand, X, name="grad_by_hand(X)", forbidden=AUTOGRAD)
+    expect_close(result, _autograd(_f, X), "grad_by_hand(X) for a 3x4 X",
+                 hint="apply the formula to each element")
     return ("your f'(x) = (1 - 2x²)·exp(-x²) agrees with autograd at 61 points in [-3, 3] "
             "and on a 3x4 tensor")
 
@@ -119,7 +124,7 @@ def check_two_gradients(two_gradients: Callable[[torch.Tensor, Loss, Loss], obje
     loss_a, loss_b = _losses(c)
     original = w.detach().clone()
     name = "two_gradients(w, loss_a, loss_b)"
-    result = attempt(two_gradients, w, loss_a, loss_b, name=name)
+    result = attempt(two_gradients, w, loss_a, loss_b, name=name, forbidden=_NOT_BACKWARD)
     expect(isinstance(result, (tuple, list)) and len(result) == 2,
            f"{name} should return a pair (grad_a, grad_b), but it returned a "
            f"{type(result).__name__}" + (f" of length {len(result)}"

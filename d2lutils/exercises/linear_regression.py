@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -75,7 +76,7 @@ def check_huber_loss(huber_loss: Callable[[torch.Tensor, torch.Tensor, float], t
     expect(loss.shape != (n,), f"{name} has shape {(n,)}; it should keep y_hat's shape "
            f"{(n, 1)}: reshape y to y_hat.shape, not y_hat to y's")
     expect_tensor(loss, name, shape=(n, 1))
-    got = loss.detach().reshape(-1)
+    got, error = loss.detach().reshape(-1).double(), error.double()  # any float dtype
     expect(torch.allclose(got, _huber(error, delta), atol=1e-5),
            _huber_mistake(got, error, delta))
     expect(loss.requires_grad, f"{name} has no gradient: build it from tensor operations "
@@ -101,13 +102,11 @@ def _epoch(minibatches: Callable[..., Iterable], batch_size: int,
         result = attempt(minibatches, batch_size, *tensors, name=name)
     else:
         result = call(minibatches, batch_size, *tensors, name=name)
+    expect(inspect.isgenerator(result),
+           f"{name} returned a {type(result).__name__}; the task asks for a generator: "
+           "`yield` the batches one by one instead of building them all first")
     try:
         return list(result)
-    except TypeError as err:
-        if "not iterable" in str(err):
-            raise Wrong(f"{name} returned a {type(result).__name__}; yield the batches "
-                        "one by one (a generator) instead") from err
-        raise StudentError(f"iterating over {name}") from err
     except Exception as err:  # noqa: BLE001 - the student's generator raised
         raise StudentError(f"iterating over {name}") from err
 

@@ -25,6 +25,9 @@ def _shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 # Exercise 1: pairwise distances by broadcasting -------------------------------------------
 
+#: The task says "no torch.cdist" (``torch.functional.cdist`` is the same function).
+_NO_CDIST = ("torch.cdist", "torch.functional.cdist")
+
 
 def _distance_shape_hint(D: torch.Tensor, n: int, m: int, d: int) -> str:
     """Why ``D`` (from ``n`` and ``m`` points in ``d`` dimensions) has the wrong shape."""
@@ -63,7 +66,8 @@ def check_pairwise_distances(
     P, Q = torch.randn(5, 3), torch.randn(7, 3)
     originals = P.clone(), Q.clone()
     try:
-        D = attempt(pairwise_distances, P, Q, name="pairwise_distances(P, Q)")
+        D = attempt(pairwise_distances, P, Q, name="pairwise_distances(P, Q)",
+                    forbidden=_NO_CDIST)
     except StudentError as err:
         if not _raised(err, "must match the size"):
             raise
@@ -76,7 +80,8 @@ def check_pairwise_distances(
     for n, m, d in ((2, 4, 4), (4, 4, 2), (1, 6, 1)):
         P, Q = torch.randn(n, d) * 3, torch.randn(m, d) - 1
         name = f"pairwise_distances(P, Q) for P {(n, d)} and Q {(m, d)}"
-        _expect_distances(call(pairwise_distances, P, Q, name=name), P, Q, name)
+        _expect_distances(call(pairwise_distances, P, Q, name=name, forbidden=_NO_CDIST),
+                          P, Q, name)
     return ("pairwise_distances: D[i, j] = |P[i] - Q[j]|, shape (len(P), len(Q)), "
             "for point sets of different sizes and dimensions")
 
@@ -156,6 +161,14 @@ def _expect_row_order(S: torch.Tensor, W: torch.Tensor, name: str) -> None:
     expect_close(S, W.reshape(-1), name, hint="it should hold W's elements row by row")
 
 
+def _expect_exact_dtype(S: torch.Tensor, dtype: torch.dtype, name: str) -> None:
+    """``S`` holds values of ``dtype`` exactly: the same dtype or a wider floating one."""
+    wider = S.is_floating_point() and torch.finfo(S.dtype).bits > torch.finfo(dtype).bits
+    expect(S.dtype == dtype or wider,
+           f"{name} has dtype {S.dtype}, which cannot hold W's {dtype} values exactly: "
+           "keep W's dtype")
+
+
 @checker
 def check_snapshot(snapshot: Callable[[torch.Tensor], torch.Tensor]) -> str:
     """``snapshot(W)``: a flat copy of W that later in-place updates of W leave alone."""
@@ -166,8 +179,8 @@ def check_snapshot(snapshot: Callable[[torch.Tensor], torch.Tensor]) -> str:
     expect_unchanged(original, W, "W")
     if S.shape == W.shape:
         raise Wrong("snapshot(W) has W's shape (3, 4); make it 1-D with reshape(-1)")
+    _expect_exact_dtype(S, W.dtype, "snapshot(W)")
     _expect_row_order(S, original, "snapshot(W)")
-    expect(S.dtype == W.dtype, f"snapshot(W) has dtype {S.dtype}; keep W's dtype {W.dtype}")
     expect(not _shares_memory(S, W),
            "snapshot(W) shares memory with W, so an in-place update of W would change it "
            "too (reshape, view, flatten and .numpy() give views when they can): copy with "

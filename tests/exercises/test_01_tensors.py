@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "01-tensors"
 
@@ -30,6 +30,17 @@ def pairwise_distances(P, Q):
 def pairwise_distances(P, Q):
     return ((P.unsqueeze(1) - Q.unsqueeze(0)).sum(dim=-1) ** 2).sqrt()
 """, "square each coordinate difference before you sum", id="distances-square-after-sum"),
+    pytest.param("check_pairwise_distances", """
+def pairwise_distances(P, Q):
+    return torch.cdist(P, Q)
+""", "calls `torch.cdist`; the task asks you to do this without it", id="distances-cdist"),
+    pytest.param("check_pairwise_distances", """
+def pairwise_distances(P, Q):
+    try:
+        return torch.functional.cdist(P, Q)
+    except Exception:
+        return ((P.unsqueeze(1) - Q.unsqueeze(0)) ** 2).sum(dim=-1).sqrt()
+""", "calls `torch.functional.cdist`", id="distances-cdist-caught"),
     # Exercise 2: center the rows in place
     pytest.param("check_center_rows", """
 def center_rows_(X):
@@ -90,6 +101,10 @@ def snapshot(W):
 def snapshot(W):
     return torch.from_numpy(W.numpy().ravel())
 """, "shares memory with W", id="snapshot-numpy-round-trip"),
+    pytest.param("check_snapshot", """
+def snapshot(W):
+    return W.reshape(-1).half()
+""", "cannot hold W's torch.float32 values exactly", id="snapshot-loses-precision"),
     # Exercise 5: a band matrix of any shape
     pytest.param("check_band", """
 def band(rows, cols):
@@ -135,3 +150,25 @@ def band(rows, cols):
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+RIGHT_ANSWERS = [
+    pytest.param("check_pairwise_distances", """
+def pairwise_distances(P, Q):
+    return (P[:, None, :] - Q[None, :, :]).norm(dim=-1)
+""", id="distances-with-norm"),
+    pytest.param("check_pairwise_distances", """
+def pairwise_distances(P, Q):
+    diff = P.double().unsqueeze(1) - Q.double().unsqueeze(0)
+    return (diff ** 2).sum(dim=-1).sqrt()
+""", id="distances-in-float64"),
+    pytest.param("check_snapshot", """
+def snapshot(W):
+    return W.flatten().double()
+""", id="snapshot-in-float64"),
+]
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_correct_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)

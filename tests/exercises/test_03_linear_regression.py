@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "03-linear-regression"
 
@@ -92,6 +92,11 @@ def minibatches(batch_size, *tensors):
         batch = indices[start:start + batch_size]
         yield [t[batch] for t in tensors[:2]]
 """, "one tensor per input tensor (3 here)", id="yields-only-features-and-labels"),
+    pytest.param("check_minibatches", """
+def minibatches(batch_size, *tensors):
+    indices = torch.randperm(len(tensors[0]))
+    return [tuple(t[batch] for t in tensors) for batch in indices.split(batch_size)]
+""", "returned a list; the task asks for a generator", id="returns-a-list"),
 ]
 
 TRAIN_STEP = [
@@ -197,3 +202,23 @@ WRONG_ANSWERS = HUBER + MINIBATCHES + TRAIN_STEP
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+RIGHT_ANSWERS = [
+    pytest.param("check_huber_loss", """
+def huber_loss(y_hat, y, delta):
+    error = (y_hat - y.reshape(y_hat.shape)).double()
+    quadratic = error.abs().clamp(max=delta)
+    return quadratic ** 2 / 2 + delta * (error.abs() - quadratic)
+""", id="huber-clamped-in-float64"),
+    pytest.param("check_minibatches", """
+def minibatches(batch_size, *tensors):
+    indices = torch.randperm(len(tensors[0]))
+    return (tuple(t[batch] for t in tensors) for batch in indices.split(batch_size))
+""", id="minibatches-generator-expression"),
+]
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_correct_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)
