@@ -5,7 +5,8 @@
 2. ``Repeat(make_block, n, shared=False)``: n blocks made by ``make_block`` applied one
    after the other; independent copies, or one block reused n times when ``shared``.
 3. ``Standardize(mean, std)``: ``(X - mean) / std`` with ``mean`` and ``std`` registered
-   as buffers (saved in ``state_dict``, moved by ``.to``, never trained).
+   as buffers (saved in ``state_dict``, moved by ``.to``, never trained), of shape (d,) or
+   (1, d), in any floating dtype.
 """
 
 from __future__ import annotations
@@ -273,8 +274,28 @@ def _expect_buffers(net: nn.Module) -> None:
                                f"self.register_buffer({key!r}, {key})")
 
 
+def _expect_buffer_values(net: nn.Module, **given: torch.Tensor) -> None:
+    """Each buffer holds the values it was given; a shape such as (1, d) that broadcasts
+    over the rows of X in the same way, or another floating dtype, is fine."""
+    for key, values in given.items():
+        buffer = getattr(net, key).detach()
+        same = (buffer.numel() == values.numel() and buffer.is_floating_point()
+                and torch.equal(buffer.reshape(-1).double(), values.double()))
+        expect(same, f"the buffer {key} holds {_short(buffer)}, not the {key} given to "
+                     f"Standardize(mean, std), {_short(values)}: register the tensor {key} "
+                     "itself (shape (d,), or (1, d) to match the rows of X)")
+
+
+def _short(values: torch.Tensor) -> str:
+    """A tensor in a few characters: its shape and first values."""
+    head = ", ".join(f"{v:.3g}" for v in values.reshape(-1)[:3].tolist())
+    more = ", ..." if values.numel() > 3 else ""
+    return f"shape {tuple(values.shape)} [{head}{more}]"
+
+
 def _standardize_mistakes(Y: torch.Tensor, X: torch.Tensor, mean: torch.Tensor,
                           std: torch.Tensor) -> None:
+    Y, X, mean, std = (t.double() for t in (Y, X, mean, std))  # any floating dtype will do
     want = (X - mean) / std
     batch = ("you used the batch's own mean and std: use the constants stored in the "
              "buffers, the same for every batch")
@@ -309,8 +330,7 @@ def check_standardize(Standardize: type) -> str:
     Y = expect_tensor(attempt(net, X, name=name), name, shape=X.shape)
     expect_unchanged(X0, X, "X")
     _expect_buffers(net)
-    expect(torch.equal(net.mean, mean) and torch.equal(net.std, std),
-           "the buffers mean and std do not hold the tensors given to Standardize(mean, std)")
+    _expect_buffer_values(net, mean=mean, std=std)
     with torch.no_grad():
         _standardize_mistakes(Y.detach(), X, mean, std)
         fresh = call(Standardize, torch.zeros(5), torch.ones(5),

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.overrides import TorchFunctionMode
 
 from .core import (
     STUB_HINT,
@@ -93,12 +94,31 @@ def _init_error_hint(err: StudentError, net: nn.Sequential, with_norm: bool) -> 
     return f"{err} raised {text}"
 
 
-def _run_init(init_mlp: Callable, net: nn.Sequential, name: str, first: bool) -> None:
+class _ZeroWatch(TorchFunctionMode):
+    """Notes whether ``tensor`` is all zeros after any torch operation that runs meanwhile,
+    so that a zero the student wrote and then overwrote is still seen."""
+
+    def __init__(self, tensor: torch.Tensor) -> None:
+        super().__init__()
+        self.tensor = tensor
+        self.was_zero = False
+
+    def __torch_function__(self, func: Callable, types: Any, args: Any = (),
+                           kwargs: Any = None) -> Any:
+        result = func(*args, **(kwargs or {}))
+        self.was_zero = self.was_zero or not self.tensor.detach().any()
+        return result
+
+
+def _run_init(init_mlp: Callable, net: nn.Sequential, name: str, first: bool) -> bool:
     """Call ``init_mlp(net)``; the untouched stub (returns None, changes nothing) is
-    :class:`NotAttempted`."""
+    :class:`NotAttempted`. Return whether the output layer's weight was all zeros at some
+    point of the call."""
     before = {key: param.detach().clone() for key, param in net.named_parameters()}
+    output_weight = [m for m in net if isinstance(m, nn.Linear)][-1].weight
     try:
-        result = call(init_mlp, net, name=name, allow_none=True)
+        with _ZeroWatch(output_weight) as watch:
+            result = call(init_mlp, net, name=name, allow_none=True)
     except StudentError as err:
         raise Wrong(_init_error_hint(err, net, with_norm=not first)) from None
     if result is None or result is Ellipsis:
@@ -109,6 +129,7 @@ def _run_init(init_mlp: Callable, net: nn.Sequential, name: str, first: bool) ->
         raise Wrong(f"{name} returned None: end with `return net` (net.apply returns net too)")
     expect(result is net, f"{name} returned a {type(result).__name__} that is not net: "
                           "initialize net in place and return net itself")
+    return watch.was_zero
 
 
 def _expect_same_parameters(net: nn.Module, originals: dict[str, nn.Parameter]) -> None:
@@ -159,7 +180,7 @@ def _check_init(init_mlp: Callable, sizes: tuple[int, ...], first: bool) -> None
     name = "init_mlp(net)"
     originals = dict(net.named_parameters())
     before = {key: param.detach().clone() for key, param in originals.items()}
-    _run_init(init_mlp, net, name, first)
+    output_was_zero = _run_init(init_mlp, net, name, first)
     _expect_same_parameters(net, originals)
     for index, module in enumerate(net):
         if isinstance(module, nn.LayerNorm):
@@ -178,10 +199,15 @@ def _check_init(init_mlp: Callable, sizes: tuple[int, ...], first: bool) -> None
     out_index, out = linears[-1]
     out_w = out.weight.detach()
     if out_w.any():
-        if abs(out_w.std().item() / math.sqrt(2 / out.in_features) - 1) < 3 * STD_TOL:
-            raise Wrong(f"the output layer net[{out_index}] still has Kaiming weights: after "
-                        "net.apply, set net[-1].weight to zero (zeroed before apply, it is "
-                        "overwritten by apply)")
+        kaiming = abs(out_w.std().item() / math.sqrt(2 / out.in_features) - 1) < 3 * STD_TOL
+        if kaiming and output_was_zero:
+            raise Wrong(f"the output layer net[{out_index}] still has Kaiming weights: you "
+                        "zeroed net[-1].weight, but net.apply ran after that and overwrote it; "
+                        "zero it after net.apply")
+        if kaiming:
+            raise Wrong(f"the output layer net[{out_index}] still has the Kaiming weight that "
+                        "net.apply gave it: zero its weight, nn.init.zeros_(net[-1].weight) "
+                        "(its bias is zero already, like every bias)")
         raise Wrong(f"the output layer net[{out_index}] has a non-zero weight: set "
                     "net[-1].weight to zero (nn.init.zeros_)")
     for index, module in linears[:-1]:

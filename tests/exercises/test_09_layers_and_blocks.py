@@ -1,10 +1,11 @@
-"""Wrong answers to the exercises of notebook 09 get a hint about their mistake."""
+"""Wrong answers to the exercises of notebook 09 get a hint about their mistake; right
+answers written differently from the solutions pass."""
 
 from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "09-layers-and-blocks"
 
@@ -262,9 +263,48 @@ class Standardize(nn.Module):
     def forward(self, X):
         return (X - self.mean) / self.std ** 2
 """, "you divided by std ** 2", id="divides-by-the-variance"),
+    pytest.param("check_standardize", """
+class Standardize(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", mean)
+        self.register_buffer("std", std ** 2)  # the variance, under the name std
+
+    def forward(self, X):
+        return (X - self.mean) / self.std.sqrt()
+""", "the buffer std holds shape (5,) [0.25, 4, 2.25, ...], not the std given",
+        id="buffer-holds-other-values"),
+]
+
+RIGHT_ANSWERS = [
+    pytest.param("check_standardize", """
+class Standardize(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", mean.reshape(1, -1))  # one row, broadcast over X's rows
+        self.register_buffer("std", std.reshape(1, -1))
+
+    def forward(self, X):
+        return (X - self.mean) / self.std
+""", id="buffers-of-shape-1-by-d"),
+    pytest.param("check_standardize", """
+class Standardize(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", mean.double())
+        self.register_buffer("std", std.double())
+
+    def forward(self, X):
+        return (X.to(self.mean.dtype) - self.mean) / self.std
+""", id="float64-buffers"),
 ]
 
 
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)

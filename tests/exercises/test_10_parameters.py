@@ -87,7 +87,14 @@ def init_mlp(net):
     nn.init.zeros_(net[-1].weight)
     net.apply(init_weights)
     return net
-""", "still has Kaiming weights: after net.apply", id="init-output-zeroed-before-apply"),
+""", "net.apply ran after that and overwrote it", id="init-output-zeroed-before-apply"),
+    pytest.param("check_init_mlp", init_with("nn.init.zeros_(net[-1].weight)",
+                                             "nn.init.zeros_(net[-1].bias)"),
+                 "zero its weight, nn.init.zeros_(net[-1].weight) (its bias is zero already",
+                 id="init-output-bias-zeroed-instead-of-weight"),
+    pytest.param("check_init_mlp", init_with("    nn.init.zeros_(net[-1].weight)\n", ""),
+                 "still has the Kaiming weight that net.apply gave it",
+                 id="init-output-layer-forgotten"),
     pytest.param("check_init_mlp", init_with("nn.init.zeros_(net[-1].weight)",
                                              "net[-1].weight.zero_()"),
                  "inside `with torch.no_grad():`", id="init-edit-without-no-grad"),
