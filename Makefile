@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
 
 .DEFAULT_GOAL := help
-.PHONY: help env data doctor lab slides site student test execute bench clean
+.PHONY: help env data doctor lab slides site student grade test execute bench clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -62,6 +62,11 @@ site: env ## Build the course website from the stored outputs, in build/site/ (o
 student: env ## Write the student edition (no solutions, no speaker notes) to build/student/
 	$(PY) -m publish.student --out build/student $(NOTEBOOKS)
 
+grade: env ## Grade a class in a sandbox: make grade SUBMISSIONS=folder (to build/grades/)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder" \
+		"(the submitted notebooks; see README, Grading a class)"; exit 2; }
+	$(PY) -m d2lutils.grading "$(SUBMISSIONS)" --out build/grades
+
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	@$(PY) -m d2lutils doctor --quick
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
@@ -72,7 +77,7 @@ execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTE
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
 		$(NOTEBOOKS)
 
-bench: data ## Benchmark data pipeline and training loops (vs the classic ones), demo redraws
+bench: data ## Benchmark data pipeline and training loops (vs the classic ones), demo redraws, grading
 	$(PY) benchmarks/training_speed.py
 	$(PY) benchmarks/demo_redraw.py
 

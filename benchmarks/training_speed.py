@@ -7,10 +7,11 @@ Run with ``make bench``. Everything is measured in this one run, on the same dat
 2. one training epoch of softmax regression on each pipeline;
 3. one epoch of the 784-256-10 MLP on each pipeline, and the same number of optimizer
    steps on one batch kept in memory (the compute floor: no data loading at all);
-4. the same for LeNet (notebook 14): one epoch on each pipeline, and its compute floor.
+4. the same for LeNet (notebook 14): one epoch on each pipeline, and its compute floor;
+5. `make grade` on a class of 200 submissions of notebook 07 (grading_speed.py), once.
 
-Each measurement is a warm-up plus ``--repeats`` timed runs; medians are reported. The
-last line printed is one JSON object with the six ratios.
+Each measurement 1-4 is a warm-up plus ``--repeats`` timed runs; medians are reported.
+The last line printed is one JSON object with the six ratios and the grading time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from torchvision import datasets, transforms
 
 import d2lutils as d2l
 from d2lutils.fashion_mnist import DATA_DIR
+
+import grading_speed  # benchmarks/grading_speed.py
 
 BATCH_SIZE = 256
 
@@ -125,6 +128,10 @@ def main() -> None:
                for key in ["data", *MODELS]}
     summary |= {f"{key}_vs_floor": round(results[f"{key}_d2l"] / results[f"{key}_floor"], 2)
                 for key in FLOORS}
+    grading = grading_speed.grade_seconds()
+    print(f"{'grade 200 submissions of 07':<34}{'':>10}{grading:>10.1f}"
+          f"{f'(<= {grading_speed.TARGET_SECONDS})':>9}")
+    summary["grade_seconds_per_200"] = round(grading, 1)
     print()
     print(json.dumps(summary))
 

@@ -29,7 +29,7 @@ import torch
 
 PASS = "✔"
 FAIL = "✘"
-SEED = 1234  # the seed every check starts from
+SEED = 1234  # the seed every check starts from; the grader sets a hidden one (d2lutils.grading)
 STUB_HINT = "fill in the cell above, run it, then run this check again"
 
 #: Every way to ask autograd for a gradient, for tasks that say "by hand" or "without autograd".
