@@ -2,8 +2,8 @@
 
 Chromium is needed: Debian/Ubuntu `apt-get install chromium` (.ci/run does), or set
 CHROMIUM to a Chrome or Chromium binary. Without it the browser tests skip, except on CI
-(the CI environment variable is set), where they fail. The same holds for the pinned
-JavaScript that `make env` caches.
+(see tests/ci.py), where they fail. The same holds for the pinned JavaScript that
+`make env` caches.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 
+from ci import skip_or_fail
 from publish import assets
 
 # Flags for a root CI container, a clean profile, and no network at all: every host name
@@ -35,13 +36,6 @@ LOOPBACK_ONLY_FLAGS = [flag for flag in NO_NETWORK_FLAGS
                        if not flag.startswith(("--proxy-bypass-list", "--host-resolver-rules"))]
 LOOPBACK_ONLY_FLAGS += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
                         "--proxy-bypass-list=127.0.0.1"]
-
-
-def skip_or_fail(reason: str) -> None:
-    """Fail on CI, where everything must run; skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def require_assets() -> None:

@@ -8,7 +8,9 @@ plus the "-" and "fragment" cells after it; "skip" and "notes" cells are not sho
   explanation of the code belongs on the same slide as the code.
 - Nothing runs off the bottom of a projected slide: a slide's height, counted in lines of
   source, printed output and figures (LINE_PX pixels a line), stays within MAX_SLIDE_LINES;
-  a code cell and a cell's output have limits of their own.
+  a code cell and a cell's output have limits of their own. A printed line longer than
+  OUTPUT_COLUMNS characters wraps on the slide, so it counts as the lines it wraps into.
+- Nothing runs off the right edge: a line of code has at most CODE_COLUMNS characters.
 - Every "## " section has speaker notes (a "notes" cell) for the instructor, with the four
   parts of NOTES_PARTS: what to say, the question for the room, the common mistake, and
   the rough number of minutes.
@@ -32,6 +34,9 @@ MAX_SLIDE_LINES = 26  # source + output + figure lines on one slide (1280 x 900 
 MAX_CODE_LINES = 15  # source lines of one code cell
 MAX_OUTPUT_LINES = 25  # text output lines of one cell (stream text + text/plain)
 LINE_PX = 27  # the height of one line of code or text on a slide, in pixels
+# Measured in the decks of publish/slides.py (tests/test_slide_decks.py checks them in Chromium):
+OUTPUT_COLUMNS = 88  # characters of printed output that fit on one line; a longer line wraps
+CODE_COLUMNS = 99  # characters of code that fit on one line; a longer line runs off the slide
 
 #: The parts every section's speaker notes have, as bold labels, e.g. "**Time:** 5 min".
 NOTES_PARTS = ("**Say:**", "**Ask:**", "**Pitfall:**", "**Time:**")
@@ -66,20 +71,36 @@ def source_lines(cell: Cell) -> int:
     return len(_text(cell.get("source", "")).splitlines())
 
 
-def output_lines(cell: Cell) -> int:
-    """Lines of text the cell's outputs print: stream text plus text/plain results.
+def wrapped_lines(text: str) -> int:
+    """Lines that printed text takes up on a slide: a line over OUTPUT_COLUMNS wraps.
 
-    A result shown as a figure (it has an image/png) counts in :func:`figure_lines` instead.
+    A tab counts as the spaces up to the next multiple of 8, as the browser draws it.
+    """
+    return sum(max(1, math.ceil(len(line.expandtabs()) / OUTPUT_COLUMNS)) for line in text.splitlines())
+
+
+def output_lines(cell: Cell) -> int:
+    """Lines of slide the cell's printed outputs take up: stream text plus text/plain results.
+
+    Long lines count as the lines they wrap into (:func:`wrapped_lines`). A result shown
+    as a figure (it has an image/png) counts in :func:`figure_lines` instead.
     """
     total = 0
     for output in cell.get("outputs", ()):
         if output.get("output_type") == "stream":
-            total += len(_text(output.get("text", "")).splitlines())
+            total += wrapped_lines(_text(output.get("text", "")))
         elif output.get("output_type") in ("execute_result", "display_data"):
             data = output.get("data", {})
             if "image/png" not in data:
-                total += len(_text(data.get("text/plain", "")).splitlines())
+                total += wrapped_lines(_text(data.get("text/plain", "")))
     return total
+
+
+def widest_code_line(cell: Cell) -> int:
+    """The number of characters in the longest source line of a code cell (0 for markdown)."""
+    if cell.get("cell_type") != "code":
+        return 0
+    return max((len(line.expandtabs()) for line in _text(cell.get("source", "")).splitlines()), default=0)
 
 
 def png_height(data: str | Sequence[str]) -> int:
@@ -131,14 +152,15 @@ def sections(cells: Sequence[Cell]) -> list[range]:
     return [range(start, end) for start, end in zip(starts, starts[1:] + [len(cells)])]
 
 
-def _where(index: int, cell: Cell) -> str:
+def cell_label(index: int, cell: Cell) -> str:
+    """The cell as a message names it: its index, kind and first line."""
     first = next(iter(_text(cell.get("source", "")).strip().splitlines()), "")
     first = first if len(first) <= 40 else first[:37] + "..."
     return f"cell {index} ({cell.get('cell_type')}, {first!r})"
 
 
 def _cell_problems(index: int, cell: Cell) -> list[str]:
-    where, kind, problems = _where(index, cell), slide_type(cell), []
+    where, kind, problems = cell_label(index, cell), slide_type(cell), []
     if kind is None:
         problems.append(f"{where}: no metadata.slideshow.slide_type; set one of {', '.join(SLIDE_TYPES)}")
     elif kind not in SLIDE_TYPES:
@@ -149,13 +171,17 @@ def _cell_problems(index: int, cell: Cell) -> list[str]:
         problems.append(f"{where}: a '## ' section heading must start a 'slide', not {kind!r}")
     if cell.get("cell_type") == "code" and source_lines(cell) > MAX_CODE_LINES:
         problems.append(f"{where}: {source_lines(cell)} lines of code > {MAX_CODE_LINES} per code cell; split the cell")
+    if widest_code_line(cell) > CODE_COLUMNS:
+        problems.append(f"{where}: a line of {widest_code_line(cell)} characters > {CODE_COLUMNS} runs off the "
+                        "slide; break the line")
     if output_lines(cell) > MAX_OUTPUT_LINES:
-        problems.append(f"{where}: {output_lines(cell)} lines of text output > {MAX_OUTPUT_LINES} per cell; print less")
+        problems.append(f"{where}: {output_lines(cell)} lines of text output (a line over {OUTPUT_COLUMNS} "
+                        f"characters wraps) > {MAX_OUTPUT_LINES} per cell; print less")
     return problems
 
 
 def _slide_problems(cells: Sequence[Cell], slide: Slide) -> list[str]:
-    where, problems = _where(slide.first, cells[slide.first]), []
+    where, problems = cell_label(slide.first, cells[slide.first]), []
     if cells[slide.first].get("cell_type") == "code":
         problems.append(f"slide starting at {where} opens with a code cell; start it with a markdown cell "
                         "that says what the code shows, or join the code to the slide before ('-')")
@@ -167,7 +193,7 @@ def _slide_problems(cells: Sequence[Cell], slide: Slide) -> list[str]:
 
 
 def _notes_problems(cells: Sequence[Cell], section: range) -> list[str]:
-    where = _where(section.start, cells[section.start])
+    where = cell_label(section.start, cells[section.start])
     notes = "\n".join(_text(cells[i].get("source", "")) for i in section if slide_type(cells[i]) == "notes")
     if not notes:
         return [f"section at {where}: no speaker notes; add a 'notes' markdown cell with "

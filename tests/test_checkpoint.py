@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -46,8 +47,8 @@ def test_save_leaves_a_readable_file_and_no_temporary_file(tmp_path: Path) -> No
 def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "ckpt.pt"
     d2l.save_checkpoint(path, step=1)
-    with pytest.raises(Exception):
-        d2l.save_checkpoint(path, step=2, bad=lambda: None)  # a lambda cannot be pickled
+    with pytest.raises(TypeError, match="cannot pickle '_thread.lock' object"):
+        d2l.save_checkpoint(path, step=2, lock=threading.Lock())
     assert d2l.load_checkpoint(path) == {"step": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
 

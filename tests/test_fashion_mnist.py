@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
+import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+from ci import skip_or_fail
 from d2lutils import fashion_mnist as fm
 
 NAMES = list(fm.MD5)
@@ -55,6 +62,43 @@ def no_download(root: Path) -> None:
     raise OSError("network is unreachable")
 
 
+@pytest.fixture
+def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A web server on 127.0.0.1 that torchvision's downloader uses as its Fashion-MNIST mirror.
+
+    Returns the folder it serves; :func:`publish` puts files there.
+    """
+    from torchvision.datasets import FashionMNIST
+
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # a proxy of the machine is not asked
+    monkeypatch.setattr(FashionMNIST, "mirrors", [f"http://127.0.0.1:{server.server_port}/"])
+    yield folder
+    server.shutdown()
+    server.server_close()
+
+
+def publish(folder: Path, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serve the .gz files from folder, with the MD5s torchvision checks the downloads against."""
+    from torchvision.datasets import FashionMNIST
+
+    for name, data in files.items():
+        (folder / f"{name}.gz").write_bytes(data)
+    resources = [(f"{name}.gz", hashlib.md5(data).hexdigest()) for name, data in files.items()]
+    monkeypatch.setattr(FashionMNIST, "resources", resources)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: a connection to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_real_splits_have_expected_shapes_and_labels(real_raw: Path) -> None:
     images, labels = fm.read_split(True)
     assert images.shape == (60000, 1, 28, 28) and images.dtype == torch.uint8
@@ -76,6 +120,17 @@ def test_debian_package_is_decompressed_and_verified(tmp_path: Path,
     for name in NAMES:
         assert (raw / name).read_bytes() == (REAL_RAW / name).read_bytes()
     assert [p.name for p in raw.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_the_installed_debian_package_is_read_and_verified(tmp_path: Path, real_raw: Path) -> None:
+    """Where dataset-fashion-mnist is installed (.ci/run installs it), its own files are used."""
+    installed = [fm.DEBIAN_DIR / f"{name}.gz" for name in NAMES]
+    if not all(path.is_file() for path in installed):
+        skip_or_fail(f"the Debian package is not installed ({fm.DEBIAN_DIR} lacks its files): "
+                     "sudo apt-get install -y dataset-fashion-mnist")
+    raw = fm.ensure_fashion_mnist(tmp_path, download=no_download)  # the default DEBIAN_DIR
+    for name in NAMES:
+        assert (raw / name).read_bytes() == (real_raw / name).read_bytes(), name
 
 
 def test_local_files_take_precedence_over_debian(local_copy: Path, tmp_path: Path) -> None:
@@ -108,14 +163,38 @@ def test_nothing_anywhere_and_offline_says_what_to_do(tmp_path: Path) -> None:
     assert str(fm.raw_dir(tmp_path)) in message and "make data" in message
 
 
-def test_real_torchvision_download_is_verified_or_fails_cleanly(tmp_path: Path) -> None:
-    """The real downloader: offline (CI) it must fail with the fix; online, verify."""
-    try:
-        raw = fm.ensure_fashion_mnist(tmp_path, debian_dir=tmp_path / "nowhere")
-    except fm.DatasetError as err:
-        assert "download failed" in str(err) and "dataset-fashion-mnist" in str(err)
-    else:
-        assert sorted(p.name for p in raw.iterdir() if p.name in fm.MD5) == sorted(fm.MD5)
+def test_torchvision_download_with_no_network_fails_with_the_fix(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """torchvision's real downloader, with its mirror unreachable (as offline, and on CI)."""
+    from torchvision.datasets import FashionMNIST
+
+    unreachable = f"http://127.0.0.1:{closed_port()}/"
+    monkeypatch.setattr(FashionMNIST, "mirrors", [unreachable])
+    with pytest.raises(fm.DatasetError, match="the download failed") as err:
+        fm.ensure_fashion_mnist(tmp_path, debian_dir=tmp_path / "nowhere")
+    assert unreachable in str(err.value)  # torchvision tried it
+    assert "apt-get install -y dataset-fashion-mnist" in str(err.value)
+
+
+def test_torchvision_download_is_used_and_verified(tmp_path: Path, mirror: Path, gzipped: dict[str, bytes],
+                                                   real_raw: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torchvision's real downloader, fetching from a mirror on this machine."""
+    publish(mirror, gzipped, monkeypatch)
+    raw = fm.ensure_fashion_mnist(tmp_path / "data", debian_dir=tmp_path / "nowhere")
+    for name in NAMES:
+        assert (raw / name).read_bytes() == (real_raw / name).read_bytes(), name
+
+
+def test_a_damaged_download_is_refused(tmp_path: Path, mirror: Path, gzipped: dict[str, bytes],
+                                       real_raw: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mirror serving a wrong file (with a matching .gz checksum) does not get it used."""
+    labels = bytearray((real_raw / "train-labels-idx1-ubyte").read_bytes())
+    labels[-1] = (labels[-1] + 1) % 10  # one wrong label
+    publish(mirror, {**gzipped, "train-labels-idx1-ubyte": gzip.compress(bytes(labels))}, monkeypatch)
+    raw = fm.raw_dir(tmp_path / "data")
+    with pytest.raises(fm.DatasetError, match="corrupted: MD5") as err:
+        fm.ensure_fashion_mnist(tmp_path / "data", debian_dir=tmp_path / "nowhere")
+    assert str(err.value).startswith(str(raw / "train-labels-idx1-ubyte"))
 
 
 def _truncate(path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import torch
 
@@ -23,14 +25,21 @@ def test_batches_have_the_documented_shape_dtype_and_range(loaders) -> None:
     assert len(train_iter) == 235 and len(test_iter) == 40
 
 
+def examples(images: torch.Tensor, labels: torch.Tensor) -> Counter[tuple[bytes, int]]:
+    """The (image bytes, label) pairs of a split, counted: equal for any order of the same examples."""
+    return Counter(zip(map(bytes, images.reshape(len(images), -1).numpy()), labels.tolist()))
+
+
 def test_one_pass_sees_every_example_exactly_once(loaders) -> None:
     train_iter, _ = loaders
-    images, labels = fm.read_split(True)
-    seen = torch.cat([y for _, y in train_iter])
-    assert len(seen) == 60000
-    assert torch.equal(torch.bincount(seen), torch.bincount(labels))
-    sizes = [len(y) for _, y in train_iter]
+    # Each batch back to the bytes stored on disk (the loader divides them by 255).
+    batches = [(X.mul(255).round_().to(torch.uint8), y) for X, y in train_iter]
+    sizes = [len(y) for _, y in batches]
     assert sizes[:-1] == [256] * 234 and sizes[-1] == 60000 - 234 * 256
+    seen = examples(torch.cat([X for X, _ in batches]), torch.cat([y for _, y in batches]))
+    stored = examples(*fm.read_split(True))
+    missing, extra = sum((stored - seen).values()), sum((seen - stored).values())
+    assert missing == extra == 0, f"{missing} examples never seen; {extra} seen twice or with a wrong label"
 
 
 def test_images_match_torchvision_to_tensor(loaders) -> None:

@@ -14,14 +14,17 @@ import nbformat
 import pytest
 
 from slide_rules import (
+    CODE_COLUMNS,
     LINE_PX,
     MAX_CODE_LINES,
     MAX_OUTPUT_LINES,
     MAX_SLIDE_LINES,
+    OUTPUT_COLUMNS,
     Slide,
     check_cells,
     figure_lines,
     split_slides,
+    wrapped_lines,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,11 +135,23 @@ def test_limits_are_inclusive(tmp_path: Path) -> None:
     cells = [
         markdown("# Title", "slide"),
         markdown(lines(MAX_SLIDE_LINES - MAX_CODE_LINES), "slide"),
-        code(lines(MAX_CODE_LINES), "-"),
+        code(lines(MAX_CODE_LINES - 1) + "\n" + "x" * CODE_COLUMNS, "-"),
     ]
     assert check_cells(write_and_read(cells, tmp_path)) == []
-    cells.append(code("show()", "skip", printed=lines(MAX_OUTPUT_LINES - 1) + "\n", result="last"))
+    printed = lines(MAX_OUTPUT_LINES - 2) + "\n" + "y" * OUTPUT_COLUMNS + "\n"
+    cells.append(code("show()", "skip", printed=printed, result="last"))
     assert check_cells(write_and_read(cells, tmp_path)) == []
+
+
+def test_a_long_printed_line_counts_as_the_lines_it_wraps_into() -> None:
+    assert wrapped_lines("") == 0
+    assert wrapped_lines("short\n\n" + "y" * OUTPUT_COLUMNS) == 3  # an empty line is a line too
+    assert wrapped_lines("y" * (OUTPUT_COLUMNS + 1)) == 2
+    assert wrapped_lines("y" * (3 * OUTPUT_COLUMNS)) == 3
+    assert wrapped_lines("\t" + "y" * (OUTPUT_COLUMNS - 8)) == 1  # a tab is drawn 8 columns wide
+    assert wrapped_lines("\t" + "y" * (OUTPUT_COLUMNS - 7)) == 2
+    cell = code("print(message)", "-", printed="y" * (2 * OUTPUT_COLUMNS + 1) + "\n", result="z" * OUTPUT_COLUMNS)
+    assert split_slides([cell]) == [Slide(cells=(0,), lines=1 + 3 + 1)]
 
 
 def test_a_figure_counts_by_its_height(tmp_path: Path) -> None:
@@ -173,7 +188,18 @@ BROKEN = {
     "long output": (
         lambda cells: cells[7].outputs.append(
             nbformat.v4.new_output("stream", name="stdout", text=lines(MAX_OUTPUT_LINES + 1) + "\n")),
-        f"cell 7 (code, 'assert x.sum() == 3'): {MAX_OUTPUT_LINES + 1} lines of text output > {MAX_OUTPUT_LINES} per cell",
+        f"cell 7 (code, 'assert x.sum() == 3'): {MAX_OUTPUT_LINES + 1} lines of text output (a line over "
+        f"{OUTPUT_COLUMNS} characters wraps) > {MAX_OUTPUT_LINES} per cell",
+    ),
+    "long output by wrapping": (
+        lambda cells: cells[7].outputs.append(nbformat.v4.new_output(
+            "stream", name="stdout", text=lines(MAX_OUTPUT_LINES - 1) + "\n" + "y" * (OUTPUT_COLUMNS + 1) + "\n")),
+        f"cell 7 (code, 'assert x.sum() == 3'): {MAX_OUTPUT_LINES + 1} lines of text output",
+    ),
+    "code line too wide": (
+        lambda cells: cells[3].update(source="x = torch.arange(3)  # ".ljust(CODE_COLUMNS + 1, "x") + "\nx"),
+        f"cell 3 (code, 'x = torch.arange(3)  # xxxxxxxxxxxxxx...'): a line of {CODE_COLUMNS + 1} characters > "
+        f"{CODE_COLUMNS} runs off the slide",
     ),
     "long slide": (
         lambda cells: cells[5].update(source=lines(MAX_SLIDE_LINES + 1)),
@@ -186,6 +212,11 @@ BROKEN = {
     ),
     "output makes the slide too long": (
         lambda cells: cells[4].outputs[0].update(text=lines(MAX_SLIDE_LINES - 4) + "\n"),
+        f"slide starting at cell 2 (markdown, '## A section') (cells 2-4): {MAX_SLIDE_LINES + 1} lines",
+    ),
+    "wrapped output makes the slide too long": (
+        lambda cells: cells[4].outputs[0].update(
+            text=lines(MAX_SLIDE_LINES - 6) + "\n" + "y" * (OUTPUT_COLUMNS + 1) + "\n"),
         f"slide starting at cell 2 (markdown, '## A section') (cells 2-4): {MAX_SLIDE_LINES + 1} lines",
     ),
     "slide opens with code": (
