@@ -26,8 +26,8 @@ def double_check(double) -> str:
 @pytest.mark.parametrize("answer, line", [
     (lambda x: 2 * x, f"{PASS} double doubles"),
     (lambda x: x, f"{FAIL} double(x) returned x itself: multiply by 2"),
-    (lambda x: None, f"{FAIL} not attempted yet: double(x) returns None"),
-    (lambda x: ..., f"{FAIL} not attempted yet: double(x) returns Ellipsis"),
+    (lambda x: None, f"{FAIL} not attempted yet: write double above, run it, then run this check"),
+    (lambda x: ..., f"{FAIL} not attempted yet: write double above, run it, then run this check"),
     (lambda x: x.tolist(), f"{FAIL} double(x) should be a tensor, but it is of type list"),
     (lambda x: x[:2] * 2, f"{FAIL} double(x) has shape (2,), expected (5,)"),
     (lambda x: 1 / 0, f"{FAIL} double(x) raised ZeroDivisionError: division by zero"),
@@ -81,7 +81,7 @@ def test_helpers_for_values_and_calls() -> None:
     assert verdict(in_place, lambda x: x + 1) == f"{PASS} x untouched"
     assert verdict(in_place, lambda x: x.add_(1)).startswith(f"{FAIL} x was changed in place")
     assert verdict(lambda v: expect_attempted(v, "answer") or "x", ...).startswith(
-        f"{FAIL} not attempted yet: answer is still Ellipsis")
+        f"{FAIL} not attempted yet: write answer above, run it, then run this check")
     assert verdict(lambda f: call(f, name="f()"), lambda: None).startswith(
         f"{FAIL} f() returned None; did you forget `return`?")
     assert verdict(lambda t: expect_tensor(t, "t", dtype=torch.long) and "x",

@@ -30,7 +30,6 @@ import torch
 PASS = "✔"
 FAIL = "✘"
 SEED = 1234  # the seed every check starts from; the grader sets a hidden one (d2lutils.grading)
-STUB_HINT = "fill in the cell above, run it, then run this check again"
 
 #: Every way to ask autograd for a gradient, for tasks that say "by hand" or "without autograd".
 AUTOGRAD = ("torch.Tensor.backward", "torch.autograd.backward", "torch.autograd.grad",
@@ -49,6 +48,14 @@ class Wrong(Exception):
 
 class NotAttempted(Exception):
     """The answer is still the untouched stub; the message says what to write."""
+
+
+def not_attempted(name: str) -> NotAttempted:
+    """The verdict for an untouched stub; ``name`` is how the call is shown, e.g. "f(x)".
+
+    One short line (it must fit a projected slide): what to write, and what to run.
+    """
+    return NotAttempted(f"write {name.split('(')[0].strip()} above, run it, then run this check")
 
 
 class StudentError(Exception):
@@ -110,7 +117,7 @@ def attempt(func: Any, *args: Any, name: str, forbidden: Sequence[str] = ()) -> 
     """
     result = call(func, *args, name=name, allow_none=True, forbidden=forbidden)
     if _is_stub(result):
-        raise NotAttempted(f"{name} returns {result!r}; {STUB_HINT}")
+        raise not_attempted(name)
     return result
 
 
@@ -193,7 +200,7 @@ def expect(condition: bool, hint: str) -> None:
 def expect_attempted(value: Any, name: str) -> None:
     """Raise :class:`NotAttempted` when ``value`` is still the stub's ``...`` or ``None``."""
     if _is_stub(value):
-        raise NotAttempted(f"{name} is still {value!r}; {STUB_HINT}")
+        raise not_attempted(name)
 
 
 def expect_tensor(value: Any, name: str, shape: Sequence[int] | None = None,

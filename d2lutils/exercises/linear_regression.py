@@ -8,8 +8,8 @@ from typing import Any
 
 import torch
 
-from .core import (STUB_HINT, NotAttempted, StudentError, Wrong, attempt, call, checker,
-                   expect, expect_close, expect_tensor, expect_unchanged)
+from .core import (StudentError, Wrong, attempt, call, checker, expect, expect_close,
+                   expect_tensor, expect_unchanged, not_attempted)
 
 # ---------------------------------------------------------------- Exercise 1: Huber loss
 
@@ -261,7 +261,7 @@ def check_train_step(train_step: Callable[..., Any]) -> str:
     result = _run_step(train_step, (X, y, w, b, lr), name)
     moved = not torch.equal(_flat(w, b), before)
     if result is None and not moved:
-        raise NotAttempted(f"{name} returns None; {STUB_HINT}")
+        raise not_attempted(name)
     expect_unchanged(originals[0], X, "X")
     expect_unchanged(originals[1], y, "y")
     expect(moved, "w and b did not change: update them in place (w -= lr * w.grad) under "

@@ -20,8 +20,6 @@ from torch.nn import functional as F
 from torch.overrides import TorchFunctionMode
 
 from .core import (
-    STUB_HINT,
-    NotAttempted,
     StudentError,
     Wrong,
     attempt,
@@ -30,6 +28,7 @@ from .core import (
     expect,
     expect_close,
     expect_tensor,
+    not_attempted,
 )
 
 LEAF_HINT = ("a parameter requires grad, so autograd refuses in-place edits to it: make the "
@@ -125,7 +124,7 @@ def _run_init(init_mlp: Callable, net: nn.Sequential, name: str, first: bool) ->
         unchanged = all(key in before and torch.equal(before[key], param)
                         for key, param in net.named_parameters())
         if first and unchanged:
-            raise NotAttempted(f"{name} returns {result!r}; {STUB_HINT}")
+            raise not_attempted(name)
         raise Wrong(f"{name} returned None: end with `return net` (net.apply returns net too)")
     expect(result is net, f"{name} returned a {type(result).__name__} that is not net: "
                           "initialize net in place and return net itself")
