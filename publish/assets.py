@@ -5,7 +5,9 @@
 Each package of ``publish/assets.json`` is downloaded once from the npm registry (plain
 HTTPS, Node.js is not needed), checked against the registry's own SHA-512 and cached in
 ``build/cache/assets/``. :func:`install` copies the files a page needs next to it, into an
-``_assets/NAME-VERSION/`` folder. Set ``npm_config_registry`` to use a mirror of the registry.
+``_assets/NAME-VERSION/`` folder. A package marked ``tests_only`` (axe-core, which the tests
+use to audit the pages' accessibility) is cached the same way but never copied next to the
+pages. Set ``npm_config_registry`` to use a mirror of the registry.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Package:
     version: str
     integrity: str  # Subresource Integrity string, as the registry publishes it
     files: tuple[str, ...]
+    tests_only: bool = False  # cached for the tests, never shipped with the pages
 
     @property
     def folder(self) -> str:
@@ -58,7 +61,8 @@ def load_lock(path: Path = LOCK) -> dict[str, Package]:
     """Read the pinned packages, by name."""
     entries = json.loads(path.read_text(encoding="utf-8"))["packages"]
     return {
-        entry["name"]: Package(entry["name"], entry["version"], entry["integrity"], tuple(entry["files"]))
+        entry["name"]: Package(entry["name"], entry["version"], entry["integrity"], tuple(entry["files"]),
+                               entry.get("tests_only", False))
         for entry in entries
     }
 
@@ -163,8 +167,9 @@ def install(package: Package, assets: Path, cache: Path = DEFAULT_CACHE) -> Path
 
 
 def install_all(assets: Path, cache: Path = DEFAULT_CACHE) -> dict[str, Path]:
-    """Install every pinned package into ``assets``; return their folders by package name."""
-    return {name: install(package, assets, cache) for name, package in load_lock().items()}
+    """Install every pinned package the pages load into ``assets``; return their folders by name."""
+    return {name: install(package, assets, cache) for name, package in load_lock().items()
+            if not package.tests_only}
 
 
 def main(argv: list[str] | None = None) -> None:

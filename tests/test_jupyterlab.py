@@ -1,8 +1,10 @@
 """What a student sees in JupyterLab: folded solutions that open, highlighted; speaker
-notes collapsed until clicked; no news popup.
+notes collapsed until clicked; no news popup; an interactive demo whose slider redraws
+its one figure.
 
-Starts `jupyter lab` (the server `make lab` starts) on a copy of notebook 01 in a temporary
-folder, with a fresh user config, and opens it in headless Chromium (Playwright).
+Starts `jupyter lab` (the server `make lab` starts) on a copy of notebook 01 and a small
+demo notebook in a temporary folder, with a fresh user config, and opens them in headless
+Chromium (Playwright), each in its own tab, where nothing may leave the machine.
 Screenshots go to build/jupyterlab-test/.
 """
 
@@ -16,7 +18,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from browser import LOOPBACK_ONLY_FLAGS, find_chromium
@@ -24,6 +28,21 @@ from exercise_cells import NOTEBOOKS, ROOT
 
 OUT = ROOT / "build" / "jupyterlab-test"
 NEWS_QUESTION = "official Jupyter news"
+DEMO = "demo.ipynb"  # one cell: the dropout demo's slider and its figure
+DEMO_CODE = "import d2lutils as d2l\n\nd2l.demos.interact(d2l.demos.dropout)"
+KERNEL = "Python 3 (ipykernel)"  # the demo notebook's kernel, by its display name
+KERNEL_TIMEOUT_MS = 90_000  # the kernel starts and imports torch before the first figure
+FIGURE = ".jp-CodeCell .jp-OutputArea-output img"  # the demo's figure
+SLIDER_STEPS = 3
+# True once the first image of the selector shows another picture than `before`.
+REDRAWN = "([selector, before]) => { const img = document.querySelector(selector); return img && img.src !== before; }"
+# From now on, window.mostFigures holds the most images of the selector seen at one time.
+COUNT_FIGURES = """(selector) => {
+  window.mostFigures = document.querySelectorAll(selector).length;
+  new MutationObserver(() => {
+    window.mostFigures = Math.max(window.mostFigures, document.querySelectorAll(selector).length);
+  }).observe(document.querySelector(".jp-Notebook"), {subtree: true, childList: true});
+}"""
 
 
 def free_port() -> int:
@@ -34,11 +53,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory):
-    """The URL of a running JupyterLab whose root holds a copy of the first notebook."""
+    """The URL of a running JupyterLab whose root holds a copy of the first notebook and DEMO."""
     home = tmp_path_factory.mktemp("lab")
     root = home / "notebooks"
     root.mkdir()
     shutil.copy(NOTEBOOKS[0], root)
+    kernel = {"kernelspec": {"name": "python3", "display_name": KERNEL, "language": "python"}}
+    demo = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(DEMO_CODE)], metadata=kernel)
+    nbformat.write(demo, root / DEMO)
     port = free_port()
     env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "ws"),
@@ -58,28 +80,41 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
                 if server.poll() is not None:
                     pytest.fail(f"jupyter lab exited: {server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.5)
-        yield f"{url}/lab/tree/{NOTEBOOKS[0].name}"
+        yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
-def page(lab: str):
+def browser():
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(), args=LOOPBACK_ONLY_FLAGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
-        tab.outside = []  # requests that left the machine: none should
-        local = lab.split("/lab/")[0]
-        tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            (local, "data:", "blob:")) else (tab.outside.append(route.request.url), route.abort()))
-        tab.goto(lab)
-        tab.locator(".jp-Notebook details").first.wait_for(state="attached", timeout=60_000)
-        yield tab
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=find_chromium(), args=LOOPBACK_ONLY_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_lab(browser, lab: str, notebook: str):
+    """A tab showing the notebook in a workspace of its own; tab.outside lists (and blocks)
+    every request that leaves the machine: none should. Its own browser context, so that
+    JupyterLab does not see a second window of the same workspace."""
+    tab = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    tab.outside = []
+    tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        (lab, "data:", "blob:")) else (tab.outside.append(route.request.url), route.abort()))
+    tab.goto(f"{lab}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}")
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(lab: str, browser):
+    tab = open_lab(browser, lab, NOTEBOOKS[0].name)
+    tab.locator(".jp-Notebook details").first.wait_for(state="attached", timeout=60_000)
+    yield tab
+    tab.context.close()
 
 
 def test_a_folded_solution_opens_on_click_with_highlighted_code(page) -> None:
@@ -106,16 +141,49 @@ def test_no_news_popup_greets_the_student(page) -> None:
 
 def test_speaker_notes_are_hidden_until_one_click(page) -> None:
     """A notes cell shows only its label; one click on it shows the notes themselves."""
-    import nbformat
+    from playwright.sync_api import expect
 
     first_notes = next(cell for cell in nbformat.read(NOTEBOOKS[0], as_version=4).cells
                        if cell.metadata.get("slideshow", {}).get("slide_type") == "notes")
     words = first_notes.source.split("**Say:**")[1].strip().split(".")[0]  # the first sentence
     placeholder = page.locator(".jp-InputPlaceholder").first
     placeholder.scroll_into_view_if_needed()
-    assert placeholder.inner_text().strip() == "Instructor notes"
-    assert page.get_by_text(words).count() == 0 or not page.get_by_text(words).first.is_visible()
+    expect(placeholder).to_have_text("Instructor notes", timeout=10_000)  # the cell may render late
+    # The rendered notes: CodeMirror keeps a hidden copy of the source in the page too.
+    notes = page.locator(".jp-RenderedMarkdown").get_by_text(words)
+    assert notes.count() == 0 or not notes.first.is_visible()
     page.screenshot(path=str(OUT / "notes-collapsed.png"))
     placeholder.click()
-    page.get_by_text(words).first.wait_for(state="visible", timeout=10_000)
+    notes.first.wait_for(state="visible", timeout=10_000)
     page.screenshot(path=str(OUT / "notes-open.png"))
+
+
+def test_a_demo_slider_redraws_its_one_figure(lab: str, browser) -> None:
+    """Run d2l.demos.interact: the controls and one figure show; each step of the slider,
+    moved by keyboard, replaces the figure in place: never two figures, not even for a moment."""
+    tab = open_lab(browser, lab, DEMO)
+    figures = tab.locator(FIGURE)
+    handle = tab.locator(".jp-CodeCell .widget-slider .noUi-handle")
+    try:
+        # The status bar says so once the kernel is up; a cell run before that is not run.
+        tab.get_by_text(f"{KERNEL} | Idle").wait_for(timeout=KERNEL_TIMEOUT_MS)
+        tab.locator(".jp-CodeCell .cm-content").click()
+        tab.keyboard.press("Shift+Enter")
+        figures.first.wait_for(timeout=KERNEL_TIMEOUT_MS)
+        handle.wait_for(timeout=10_000)
+        assert figures.count() == 1, f"{figures.count()} figures: the demo shows one"
+        first, value = figures.first.get_attribute("src"), float(handle.get_attribute("aria-valuenow"))
+        tab.screenshot(path=str(OUT / "demo-before.png"))
+        tab.evaluate(COUNT_FIGURES, FIGURE)
+        for _ in range(SLIDER_STEPS):  # one step, one redraw: wait for each
+            shown = figures.first.get_attribute("src")
+            handle.press("ArrowRight")
+            tab.wait_for_function(REDRAWN, arg=[FIGURE, shown], timeout=20_000)
+        tab.screenshot(path=str(OUT / "demo-after.png"))
+        assert float(handle.get_attribute("aria-valuenow")) > value, "the slider did not move"
+        assert figures.first.get_attribute("src") != first
+        most = tab.evaluate("() => window.mostFigures")
+        assert most == figures.count() == 1, f"up to {most} figures while the slider moved: redraw in place"
+        assert tab.outside == [], f"JupyterLab reached out of the machine: {tab.outside}"
+    finally:
+        tab.context.close()
