@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .core import (
+    StudentError,
     Wrong,
     attempt,
     call,
@@ -34,6 +35,13 @@ FRACTION_TOL = 0.03  # allowed gap between the fraction of zeros and p (5000 row
 def _positive(*shape: int) -> torch.Tensor:
     """Distinct values in [0.5, 1.5): never 0, so a dropped value is exactly 0; mean 1."""
     return torch.rand(*shape) + 0.5
+
+
+def _expect_floats(Y: object, name: str, shape: torch.Size) -> None:
+    """``Y`` is a tensor of ``shape`` with floating-point values (any floating dtype)."""
+    tensor = expect_tensor(Y, name, shape=shape)
+    expect(tensor.is_floating_point(), f"{name} has dtype {tensor.dtype}; return float values "
+           "(multiply X by the mask, do not return the mask itself)")
 
 
 # Exercise 1 ------------------------------------------------------------------------------
@@ -74,6 +82,24 @@ def _check_rescale(X: torch.Tensor, Y: torch.Tensor, p: torch.Tensor) -> None:
                     f"X / (1 - p[{j}]) = {want:.3g} * X (divide each column by its own 1 - p)")
 
 
+AMBIGUOUS = "Boolean value of Tensor"  # what `if tensor:` raises for more than one value
+
+
+def _per_feature(dropout_per_feature: Callable, X: torch.Tensor, p: torch.Tensor,
+                 first: bool = False) -> torch.Tensor:
+    """Call the student's function; explain the error of an ``if`` on the tensor ``p``."""
+    name = "dropout_per_feature(X, p)"
+    try:
+        return (attempt if first else call)(dropout_per_feature, X, p, name=name)
+    except StudentError as err:
+        if AMBIGUOUS not in str(err.__cause__):
+            raise
+        raise Wrong(f"{name} raised RuntimeError ({AMBIGUOUS} ... is ambiguous): p holds one "
+                    "probability per column, so an `if` on p, such as `if p == 1:`, has no "
+                    "single answer; handle all columns at once, e.g. with "
+                    "torch.where(p < 1, 1 / (1 - p), 0.0)") from None
+
+
 @checker
 def check_dropout_per_feature(
         dropout_per_feature: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> str:
@@ -81,8 +107,8 @@ def check_dropout_per_feature(
     X, p = _positive(5000, len(COLUMN_P)), torch.tensor(COLUMN_P)
     X0, p0 = X.clone(), p.clone()
     name = "dropout_per_feature(X, p)"
-    Y = attempt(dropout_per_feature, X, p, name=name)
-    expect_tensor(Y, name, shape=X.shape, dtype=X.dtype)
+    Y = _per_feature(dropout_per_feature, X, p, first=True)
+    _expect_floats(Y, name, X.shape)
     expect_unchanged(X0, X, "X")
     expect_unchanged(p0, p, "p")
     kept = (Y != 0) & Y.isfinite()
@@ -98,11 +124,11 @@ def check_dropout_per_feature(
                f"column {j} has p = 1, so every value in it must be dropped (set to 0)")
     expect(Y.isfinite().all(), f"{name} contains nan or inf where p < 1")
     _check_rescale(X, Y, p)
-    again = call(dropout_per_feature, X, p, name=name)
+    again = _per_feature(dropout_per_feature, X, p)
     expect(not torch.equal(Y, again),
            "two calls drop the same values: draw a new random mask on every call")
     small = _positive(7, 3)
-    expect(torch.equal(call(dropout_per_feature, small, torch.zeros(3), name=name), small),
+    expect(torch.equal(_per_feature(dropout_per_feature, small, torch.zeros(3)), small),
            "with p = 0 in every column nothing may change: the result should equal X")
     return ("per-feature inverted dropout: column j loses a fraction p[j], the rest is "
             "scaled by 1/(1-p[j]), p = 0 and p = 1 handled, a new mask every call")
@@ -159,7 +185,7 @@ def check_gaussian_dropout(GaussianDropout: type) -> str:
     X = _positive(400, 500)
     X0 = X.clone()
     Y = attempt(layer, X, name="GaussianDropout(0.6)(X) in training mode")
-    expect_tensor(Y, "GaussianDropout(0.6)(X)", shape=X.shape, dtype=X.dtype)
+    _expect_floats(Y, "GaussianDropout(0.6)(X)", X.shape)
     expect_unchanged(X0, X, "X")
     _factor_problems(X, Y, 0.6)
     expect(not torch.equal(Y, call(layer, X, name="GaussianDropout(0.6)(X)")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -9,7 +10,8 @@ import torch
 from torch import nn
 
 from .core import (
-    STUB_HINT,
+    AUTOGRAD,
+    not_attempted,
     NotAttempted,
     StudentError,
     Wrong,
@@ -28,6 +30,12 @@ Mistake = tuple[Callable[[int, int], float], str]
 
 # --- helpers shared by the two initializers --------------------------------------------------
 
+#: Every initializer of ``torch.nn.init`` (the deprecated names without ``_`` too): the two
+#: initializer tasks say "do not call nn.init". ``calculate_gain`` only computes a number.
+NN_INIT = tuple(f"torch.nn.init.{name}" for name, value in vars(nn.init).items()
+                if inspect.isfunction(value) and value.__module__ == "torch.nn.init"
+                and not name.startswith("_") and name != "calculate_gain")
+
 VAR_RTOL = 0.03  # a variance within 3 % counts as equal (a 360,000-entry sample is within 0.5 %)
 SHAPES = ((200, 1800), (1800, 200))  # (fan_out, fan_in): large, far from square, both ways
 
@@ -35,11 +43,12 @@ SHAPES = ((200, 1800), (1800, 200))  # (fan_out, fan_in): large, far from square
 def _fill(init: Init, W: torch.Tensor, name: str, first: bool) -> torch.Tensor:
     """Call ``init(W)``; check it filled W in place and returned W itself; return W.
 
-    On the ``first`` call an untouched W and a None result mean the stub.
+    On the ``first`` call an untouched W and a None result mean the stub. Calling any
+    function of ``nn.init`` is :class:`Wrong`: the task is to do it by hand.
     """
     before = W.detach().clone()
     try:
-        result = call(init, W, name=name, allow_none=True)
+        result = call(init, W, name=name, allow_none=True, forbidden=NN_INIT)
     except StudentError as err:
         expect("leaf Variable" not in str(err.__cause__),
                f"{name} failed on a weight that requires grad (like layer.weight): PyTorch "
@@ -49,7 +58,7 @@ def _fill(init: Init, W: torch.Tensor, name: str, first: bool) -> torch.Tensor:
     changed = not torch.equal(before, W.detach())
     if result is None:
         if not changed and first:
-            raise NotAttempted(f"{name} returns None and leaves W as it was; {STUB_HINT}")
+            raise not_attempted(name)
         raise Wrong(f"{name} filled W but returned None; end with `return W`, as the "
                     "functions of nn.init do" if changed else
                     f"{name} returned None and left W as it was: fill W in place, return W")
@@ -176,14 +185,15 @@ def _sigmoid_mistakes(x: torch.Tensor) -> dict[str, torch.Tensor]:
 
 @checker
 def check_sigmoid_grad(sigmoid_grad: Callable[[torch.Tensor], torch.Tensor]) -> str:
-    """``sigmoid_grad(x)``: σ'(x) = σ(x) (1 - σ(x)) elementwise, stable for large |x|."""
+    """``sigmoid_grad(x)``: σ'(x) = σ(x) (1 - σ(x)) elementwise, stable for large |x|, without
+    autograd (the check's own reference uses it)."""
     x = torch.linspace(-8, 8, 161)
     original = x.clone()
     name = "sigmoid_grad(x)"
-    result = attempt(sigmoid_grad, x, name=name)
+    result = attempt(sigmoid_grad, x, name=name, forbidden=AUTOGRAD)
     expect(not x.requires_grad,
            f"{name} switched on requires_grad of the caller's x (requires_grad_() works in "
-           "place); work on a copy: x = x.detach().requires_grad_()")
+           "place); the formula needs no autograd: leave x as it is")
     expect_unchanged(original, x, "x")
     expect_tensor(result, name, shape=x.shape)
     expect(not result.requires_grad, f"the result of {name} still requires grad (it is part "
@@ -196,8 +206,8 @@ def check_sigmoid_grad(sigmoid_grad: Callable[[torch.Tensor], torch.Tensor]) -> 
            f"at x = {x[worst]:.1f} your derivative is {result[worst]:.4g}, autograd gives "
            f"{expected[worst]:.4g}; check your formula at that point")
     far = torch.tensor([-100.0, -50.0, 0.0, 50.0, 100.0])
-    result = expect_tensor(call(sigmoid_grad, far, name="sigmoid_grad(x)"), name,
-                           shape=far.shape)
+    result = expect_tensor(call(sigmoid_grad, far, name="sigmoid_grad(x)", forbidden=AUTOGRAD),
+                           name, shape=far.shape)
     bad = ~result.isfinite()
     if bool(bad.any()):
         raise Wrong(f"sigmoid_grad gives {result[bad][0].item()} at x = {far[bad][0]:.0f}: "
@@ -207,7 +217,8 @@ def check_sigmoid_grad(sigmoid_grad: Callable[[torch.Tensor], torch.Tensor]) -> 
     expect_close(result, _sigmoid_autograd(far), "sigmoid_grad(x) for x = ±50, ±100",
                  hint="far from 0 the sigmoid saturates and its gradient is 0")
     X = torch.randn(3, 4) * 3
-    expect_close(call(sigmoid_grad, X, name="sigmoid_grad(X)"), _sigmoid_autograd(X),
+    expect_close(call(sigmoid_grad, X, name="sigmoid_grad(X)", forbidden=AUTOGRAD),
+                 _sigmoid_autograd(X),
                  "sigmoid_grad(X) for a 3x4 X", hint="apply the formula to each element")
     return ("σ'(x) = σ(x)(1 - σ(x)) agrees with autograd on [-8, 8], at x = ±100 (no nan) "
             "and on a 3x4 tensor")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "07-dropout"
 
@@ -49,6 +49,16 @@ def dropout_per_feature(X, p):
     p = p.mean()
     return (torch.rand_like(X) >= p) * X / (1 - p)
 """, "drop X[i, j] with probability p[j]", id="one-p-for-all-columns"),
+    pytest.param("check_dropout_per_feature", """
+def dropout_per_feature(X, p):
+    if p == 1:
+        return torch.zeros_like(X)
+    return (torch.rand_like(X) >= p) * X / (1 - p)
+""", "an `if` on p, such as `if p == 1:`, has no single answer", id="if-on-the-tensor-p"),
+    pytest.param("check_dropout_per_feature", """
+def dropout_per_feature(X, p):
+    return torch.rand_like(X) >= p
+""", "return float values", id="returns-the-mask"),
 
     # Exercise 3: GaussianDropout(p)
     pytest.param("check_gaussian_dropout", """
@@ -216,3 +226,34 @@ def mc_predict(net, X, n):
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+RIGHT_ANSWERS = [
+    pytest.param("check_dropout_per_feature", """
+def dropout_per_feature(X, p):
+    scale = torch.zeros_like(p)
+    scale[p < 1] = 1 / (1 - p[p < 1])
+    return torch.where(torch.rand_like(X) < p, 0.0, X * scale)
+""", id="per-feature-boolean-indexing"),
+    pytest.param("check_dropout_per_feature", """
+def dropout_per_feature(X, p):
+    keep = torch.rand_like(X, dtype=torch.float64) >= p
+    return X * keep * torch.where(p < 1, 1 / (1 - p.double()), 0.0)
+""", id="per-feature-in-float64"),
+    pytest.param("check_gaussian_dropout", """
+class GaussianDropout(nn.Module):
+    def __init__(self, p):
+        super().__init__()
+        self.sigma = (p / (1 - p)) ** 0.5
+
+    def forward(self, X):
+        if self.training:
+            return X * torch.normal(1.0, self.sigma, size=X.shape)
+        return X
+""", id="gaussian-torch-normal"),
+]
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "08-numerical-stability"
 
@@ -56,8 +56,21 @@ def xavier_normal_(W):
 """, "return W itself", id="xavier-scales-a-copy"),
     pytest.param("check_xavier_normal", """
 def xavier_normal_(W):
-    return nn.init.xavier_uniform_(W)
+    a = math.sqrt(6 / (W.shape[0] + W.shape[1]))
+    with torch.no_grad():
+        W.uniform_(-a, a)
+    return W
 """, "that is a uniform distribution", id="xavier-uniform-distribution"),
+    pytest.param("check_xavier_normal", """
+def xavier_normal_(W):
+    return nn.init.xavier_normal_(W)
+""", "calls `torch.nn.init.xavier_normal_`; the task asks you to do this without it",
+        id="xavier-calls-nn-init"),
+    pytest.param("check_xavier_normal", """
+def xavier_normal_(W):
+    fan_out, fan_in = W.shape
+    return nn.init.normal_(W, 0, math.sqrt(2 / (fan_in + fan_out)))
+""", "calls `torch.nn.init.normal_`", id="xavier-calls-nn-init-normal"),
     pytest.param("check_xavier_normal", """
 def xavier_normal_(W):
     with torch.no_grad():
@@ -105,6 +118,33 @@ def sigmoid_grad(x):
 def sigmoid_grad(x):
     return torch.exp(-x) / (1 + torch.exp(-x))
 """, "you returned only 1 - σ(x)", id="sigmoid-forgets-the-square"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    x = x.detach().requires_grad_()
+    torch.sigmoid(x).sum().backward()
+    return x.grad
+""", "calls `torch.Tensor.backward`; the task asks you to do this without it",
+        id="sigmoid-by-backward"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    x = x.detach().requires_grad_()
+    return torch.autograd.grad(torch.sigmoid(x).sum(), x)[0]
+""", "calls `torch.autograd.grad`; the task asks you to do this without it",
+        id="sigmoid-by-autograd-grad"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    return torch.func.vmap(torch.func.grad(torch.sigmoid))(x.flatten()).reshape(x.shape)
+""", "calls `torch.func.grad`", id="sigmoid-by-func-grad"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    x = x.detach().requires_grad_()
+    try:
+        torch.sigmoid(x).sum().backward()
+        return x.grad
+    except Exception:
+        s = torch.sigmoid(x.detach())
+        return s * (1 - s)
+""", "calls `torch.Tensor.backward`", id="sigmoid-autograd-caught"),
     # Exercise 3: Kaiming normal for ReLU, N(0, 2 / fan_in), fan_in = W.shape[1]
     pytest.param("check_kaiming_normal", """
 def kaiming_normal_(W):
@@ -114,8 +154,13 @@ def kaiming_normal_(W):
 """, "you used fan_out = W.shape[0]", id="kaiming-fan-out"),
     pytest.param("check_kaiming_normal", """
 def kaiming_normal_(W):
-    return nn.init.kaiming_normal_(W, mode="fan_out", nonlinearity="relu")
-""", "you used fan_out = W.shape[0]", id="kaiming-nn-init-fan-out-mode"),
+    return nn.init.kaiming_normal_(W, nonlinearity="relu")
+""", "calls `torch.nn.init.kaiming_normal_`; the task asks you to do this without it",
+        id="kaiming-calls-nn-init"),
+    pytest.param("check_kaiming_normal", """
+def kaiming_normal_(W):
+    return nn.init.kaiming_normal(W, nonlinearity="relu")
+""", "calls `torch.nn.init.kaiming_normal`", id="kaiming-calls-deprecated-nn-init"),
     pytest.param("check_kaiming_normal", """
 def kaiming_normal_(W):
     with torch.no_grad():
@@ -146,7 +191,10 @@ def kaiming_normal_(W):
 """, "returned a new tensor and left W as it was", id="kaiming-returns-a-new-tensor"),
     pytest.param("check_kaiming_normal", """
 def kaiming_normal_(W):
-    return nn.init.kaiming_uniform_(W, nonlinearity="relu")
+    bound = math.sqrt(6 / W.shape[1])
+    with torch.no_grad():
+        W.uniform_(-bound, bound)
+    return W
 """, "that is a uniform distribution", id="kaiming-uniform-distribution"),
     pytest.param("check_kaiming_normal", """
 def kaiming_normal_(W):
@@ -159,3 +207,34 @@ def kaiming_normal_(W):
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+RIGHT_ANSWERS = [
+    pytest.param("check_xavier_normal", """
+def xavier_normal_(W):
+    fan_out, fan_in = W.shape
+    with torch.no_grad():
+        W.copy_(torch.randn(fan_out, fan_in) * math.sqrt(2 / (fan_in + fan_out)))
+    return W
+""", id="xavier-copy-of-scaled-randn"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    return torch.sigmoid(x) * torch.sigmoid(-x)
+""", id="sigmoid-times-sigmoid-of-minus-x"),
+    pytest.param("check_sigmoid_grad", """
+def sigmoid_grad(x):
+    s = torch.sigmoid(x.double())
+    return s * (1 - s)
+""", id="sigmoid-in-float64"),
+    pytest.param("check_kaiming_normal", """
+def kaiming_normal_(W):
+    with torch.no_grad():
+        W.normal_(0, (2 / W.size(1)) ** 0.5)
+    return W
+""", id="kaiming-size-1"),
+]
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)
