@@ -6,13 +6,27 @@ from collections.abc import Callable
 
 import torch
 
-from .core import (StudentError, Wrong, attempt, call, checker, expect, expect_close,
+from .core import (AUTOGRAD, StudentError, Wrong, attempt, call, checker, expect, expect_close,
                    expect_tensor)
 
 Tensor = torch.Tensor
 
 
-# Exercise 1: ReLU ---------------------------------------------------------------------------
+# Exercise 1: ReLU with a mask ---------------------------------------------------------------
+
+#: The ready-made ways to a ReLU that the task rules out: ReLU itself (``nn.ReLU`` calls
+#: ``F.relu``), elementwise maxima and clamps. (``Tensor.max`` stays allowed: printing a
+#: tensor calls it.)
+READY_MADE_RELU = (
+    "torch.relu", "torch.relu_", "torch.Tensor.relu", "torch.Tensor.relu_",
+    "torch.nn.functional.relu", "torch.nn.functional.relu_", "torch.nn.functional.relu6",
+    "torch.nn.functional.threshold", "torch.threshold",
+    "torch.maximum", "torch.Tensor.maximum", "torch.fmax", "torch.Tensor.fmax",
+    "torch.clamp", "torch.Tensor.clamp", "torch.Tensor.clamp_", "torch.clamp_min",
+    "torch.Tensor.clamp_min", "torch.Tensor.clamp_min_",
+    "torch.clip", "torch.Tensor.clip", "torch.Tensor.clip_",
+)
+
 
 def _signed_probe() -> Tensor:
     """Distinct float64 values of both signs, a few exact zeros, in a non-square 3-D shape."""
@@ -26,10 +40,10 @@ def _first(values: Tensor) -> float:
     return values.flatten()[0].item()
 
 
-def _relu_first_call(relu: Callable[[Tensor], Tensor], X: Tensor) -> object:
-    """The first call of the student's relu; Python's ``max(0, X)`` gets its own hint."""
+def _relu_first_call(masked_relu: Callable[[Tensor], Tensor], X: Tensor) -> object:
+    """The first call of the student's function; Python's ``max(0, X)`` gets its own hint."""
     try:
-        return attempt(relu, X, name="relu(X)")
+        return attempt(masked_relu, X, name="masked_relu(X)", forbidden=READY_MADE_RELU)
     except StudentError as err:
         if "ambiguous" in str(err.__cause__):
             raise Wrong("Python's max(0, X) (or `if X > 0`) asks one yes/no question about the "
@@ -42,38 +56,38 @@ def _relu_values(Y: Tensor, X: Tensor) -> None:
     """Check ReLU's values on the negative, positive and zero entries of ``X``."""
     neg, pos, zero = X < 0, X > 0, X == 0
     expect(not torch.equal(Y, (X > 0).to(Y.dtype)),
-           "relu(X) is 1 where X > 0 and 0 elsewhere: that is only the mask (and ReLU's "
-           "derivative); multiply X by it")
+           "masked_relu(X) is 1 where X > 0 and 0 elsewhere: that is only the mask (and "
+           "ReLU's derivative); multiply X by it")
     expect(Y.dtype == X.dtype,
-           f"relu(X) has dtype {Y.dtype}, but X is {X.dtype}: build the result from X with "
-           "tensor operations (e.g. X * mask) so that it keeps X's dtype")
+           f"masked_relu(X) has dtype {Y.dtype}, but X is {X.dtype}: build the result from X "
+           "with tensor operations (e.g. X * mask) so that it keeps X's dtype")
     expect(not (torch.allclose(Y[neg], X[neg]) and torch.all(Y[pos] == 0)),
-           "relu(X) keeps the negative values and zeroes the positive ones: the mask is the "
-           "wrong way round, keep X where X > 0")
+           "masked_relu(X) keeps the negative values and zeroes the positive ones: the mask "
+           "is the wrong way round, keep X where X > 0")
     expect(not torch.allclose(Y[neg], -X[neg]),
            "negative inputs came out positive: ReLU sets them to 0, it is not the absolute value")
     expect(not torch.allclose(Y[neg], X[neg]),
            "negative inputs pass through unchanged: ReLU must set every x < 0 to 0")
     bad = neg & (Y != 0)
     if bad.any():
-        raise Wrong(f"relu(X) should be 0 wherever X < 0, but relu({_first(X[bad]):.3f}) "
-                    f"= {_first(Y[bad]):.4g}")
+        raise Wrong(f"masked_relu(X) should be 0 wherever X < 0, but "
+                    f"masked_relu({_first(X[bad]):.3f}) = {_first(Y[bad]):.4g}")
     bad = pos & (Y != X)
     if bad.any():
-        raise Wrong(f"relu(x) should be x for x > 0, but relu({_first(X[bad]):.3f}) "
-                    f"= {_first(Y[bad]):.4g}")
-    expect(torch.all(Y[zero] == 0), "relu(0) should be 0")
+        raise Wrong(f"masked_relu(x) should be x for x > 0, but "
+                    f"masked_relu({_first(X[bad]):.3f}) = {_first(Y[bad]):.4g}")
+    expect(torch.all(Y[zero] == 0), "masked_relu(0) should be 0")
 
 
-def _relu_gradient(relu: Callable[[Tensor], Tensor], X: Tensor) -> None:
+def _relu_gradient(masked_relu: Callable[[Tensor], Tensor], X: Tensor) -> None:
     """Check that ReLU's gradient is 0 at negative and 1 at positive inputs."""
     leaf = X.clone().requires_grad_()
-    Y = call(relu, leaf, name="relu(X)")
+    Y = call(masked_relu, leaf, name="masked_relu(X)", forbidden=READY_MADE_RELU)
     expect(isinstance(Y, Tensor) and Y.requires_grad,
-           "relu(X) does not track gradients: compute it from X with tensor operations, "
+           "masked_relu(X) does not track gradients: compute it from X with tensor operations, "
            "without .detach(), .data, .numpy(), .tolist() or torch.tensor(...)")
     grad, = torch.autograd.grad(Y.sum(), leaf, allow_unused=True)
-    expect(grad is not None, "relu(X) does not depend on X for autograd: build it from X")
+    expect(grad is not None, "masked_relu(X) does not depend on X for autograd: build it from X")
     wrong = grad[(X < 0) & (grad != 0)]
     if wrong.numel():
         raise Wrong(f"the gradient at negative inputs is {_first(wrong):g}, expected 0: the "
@@ -83,25 +97,26 @@ def _relu_gradient(relu: Callable[[Tensor], Tensor], X: Tensor) -> None:
 
 
 @checker
-def check_relu(relu: Callable[[Tensor], Tensor]) -> str:
-    """``relu(X)``: element-wise max(x, 0), a new tensor, with the right gradient."""
+def check_masked_relu(masked_relu: Callable[[Tensor], Tensor]) -> str:
+    """``masked_relu(X)``: element-wise max(x, 0) through the mask X > 0, a new tensor, with
+    the right gradient, and none of the ready-made ReLUs, maxima or clamps."""
     X = _signed_probe()
     original = X.clone()
-    Y = _relu_first_call(relu, X)
+    Y = _relu_first_call(masked_relu, X)
     expect(torch.equal(X, original),
-           "relu(X) changed X in place (e.g. X[X < 0] = 0 or clamp_): the caller's tensor "
+           "masked_relu(X) changed X in place (e.g. X[X < 0] = 0): the caller's tensor "
            "must stay as it was, so build a new one, e.g. X * (X > 0)")
     expect(not isinstance(Y, tuple),
-           "relu(X) returned a pair: torch.max(X, 0) is the largest value along dim 0 (and "
-           "its index); ReLU compares every element with 0")
-    expect_tensor(Y, "relu(X)")
+           "masked_relu(X) returned a pair: torch.max(X, 0) is the largest value along dim 0 "
+           "(and its index); ReLU compares every element with 0")
+    expect_tensor(Y, "masked_relu(X)")
     expect(Y.dtype != torch.bool,
-           "relu(X) returned booleans: X > 0 is only the mask; multiply X by it")
-    expect_tensor(Y, "relu(X)", shape=X.shape)
+           "masked_relu(X) returned booleans: X > 0 is only the mask; multiply X by it")
+    expect_tensor(Y, "masked_relu(X)", shape=X.shape)
     _relu_values(Y, X)
-    _relu_gradient(relu, X)
-    return ("relu sets negatives and 0 to 0, keeps positives, shape and dtype, leaves X alone, "
-            "and its gradient is 0 for x < 0 and 1 for x > 0")
+    _relu_gradient(masked_relu, X)
+    return ("masked_relu sets negatives and 0 to 0, keeps positives, shape and dtype, leaves X "
+            "alone, and its gradient is 0 for x < 0 and 1 for x > 0")
 
 
 # Exercise 2: the MLP's forward pass ---------------------------------------------------------
@@ -269,21 +284,25 @@ def _wrong_silu_grads(x: Tensor) -> list[tuple[Tensor, str]]:
 
 @checker
 def check_silu_grad(silu_grad: Callable[[Tensor], Tensor]) -> str:
-    """``silu_grad(x)``: the derivative of x * sigmoid(x), computed by hand."""
+    """``silu_grad(x)``: the derivative of x * sigmoid(x), computed by hand (no autograd).
+
+    Any floating dtype is right: the tolerance follows the precision of the answer's dtype.
+    """
     x = torch.randn(4, 7, dtype=torch.float64) * 3
     x[0, :5] = torch.tensor([-6.0, -1.0, 0.0, 1.0, 6.0], dtype=torch.float64)
     original = x.clone()
     name = "silu_grad(x)"
-    g = attempt(silu_grad, x, name=name)
+    g = attempt(silu_grad, x, name=name, forbidden=AUTOGRAD)
     expect(torch.equal(x, original), "silu_grad changed x in place; compute a new tensor")
     expect_tensor(g, name, shape=x.shape)
+    expect(g.dtype.is_floating_point, f"silu_grad(x) has dtype {g.dtype}; a derivative takes "
+           "fractional values, compute it with float operations on x")
+    atol = max(1e-6, 8 * torch.finfo(g.dtype).eps)  # float32 rounds at about 1e-7
     expected = _silu_grad_autograd(x)
     got = g.detach().double()
-    if not torch.allclose(got, expected, atol=1e-6):
+    if not torch.allclose(got, expected, atol=atol):
         for wrong, hint in _wrong_silu_grads(x):
-            expect(not torch.allclose(got, wrong, atol=1e-6), hint)
-    expect_close(g, expected, name, "compare σ(x) + x·σ(x)(1 - σ(x)) with yours", atol=1e-6)
-    expect(g.dtype == x.dtype, f"silu_grad(x) has dtype {g.dtype}, but x is {x.dtype}: "
-           "compute it with tensor operations on x")
+            expect(not torch.allclose(got, wrong, atol=atol), hint)
+    expect_close(g, expected, name, "compare σ(x) + x·σ(x)(1 - σ(x)) with yours", atol=atol)
     return ("silu_grad matches autograd at negative, zero and positive x: "
-            "σ(x) + x·σ(x)(1 - σ(x)), in x's dtype, x left unchanged")
+            "σ(x) + x·σ(x)(1 - σ(x)), by hand, x left unchanged")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -21,11 +21,11 @@ def _is_shape_error(err: StudentError) -> bool:
 
 
 def _call(func: Callable[..., Any], *args: Any, name: str, first: bool = False,
-          shape_hint: str = "") -> Any:
+          shape_hint: str = "", forbidden: Sequence[str] = ()) -> Any:
     """Call the student's ``func`` (via ``attempt`` the first time); a broadcasting
-    error becomes :class:`Wrong` with ``shape_hint``."""
+    error becomes :class:`Wrong` with ``shape_hint``. ``forbidden`` as in :func:`call`."""
     try:
-        return (attempt if first else call)(func, *args, name=name)
+        return (attempt if first else call)(func, *args, name=name, forbidden=forbidden)
     except StudentError as err:
         if shape_hint and _is_shape_error(err):
             raise Wrong(f"{name} raised a shape error ({err.__cause__}): {shape_hint}") from None
@@ -39,6 +39,11 @@ def _same(actual: torch.Tensor, expected: torch.Tensor) -> bool:
 
 
 # Exercise 1: a stable log-softmax ------------------------------------------------------------
+
+#: The ready-made log-softmax the task rules out, in each of its spellings.
+LOG_SOFTMAX = ("torch.log_softmax", "torch.Tensor.log_softmax",
+               "torch.nn.functional.log_softmax", "torch.special.log_softmax")
+
 
 def _log_softmax(O: torch.Tensor, dim: int = 1) -> torch.Tensor:
     O = O.double()
@@ -70,8 +75,11 @@ def check_log_softmax(log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> st
     """``log_softmax(O)``: the log of softmax over each row, computed with log-sum-exp."""
     O = torch.randn(4, 6) * 3  # not square: dim=0 and dim=1 cannot be confused
     original = O.clone()
-    L = _call(log_softmax, O, name="log_softmax(O)", first=True, shape_hint=KEEPDIM_HINT)
-    expect_tensor(L, "log_softmax(O)", shape=O.shape, dtype=O.dtype)
+    L = _call(log_softmax, O, name="log_softmax(O)", first=True, shape_hint=KEEPDIM_HINT,
+              forbidden=LOG_SOFTMAX)
+    expect_tensor(L, "log_softmax(O)", shape=O.shape)
+    expect(L.dtype.is_floating_point, f"log_softmax(O) has dtype {L.dtype}; log-probabilities "
+           "are fractional numbers, compute them with float operations on O")
     expect_unchanged(original, O, "O")
     _log_softmax_mistakes(L, original)
     row_sums = L.detach().double().exp().sum(dim=1)
@@ -82,8 +90,9 @@ def check_log_softmax(log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> st
                  "log_softmax(O)[i, j] = O[i, j] - m_i - log(sum_k exp(O[i, k] - m_i))")
     big = torch.tensor([[1000.0, 1001.0, 1002.0, 999.0, 990.0, 1003.0],
                         [-1000.0, -1001.0, -1002.0, -999.0, -990.0, -1003.0],
-                        [10.0, -200.0, 0.0, 5.0, -50.0, 1.0]])
-    L = _call(log_softmax, big.clone(), name="log_softmax(O_big)")
+                        [10.0, -200.0, 0.0, 5.0, -50.0, 1.0],  # exp(-210) is 0 in float32
+                        [5.0, -900.0, 0.0, 2.0, -1.0, 1.0]])  # exp(-905) is 0 in float64
+    L = _call(log_softmax, big.clone(), name="log_softmax(O_big)", forbidden=LOG_SOFTMAX)
     expect_tensor(L, "log_softmax(O_big)", shape=big.shape)
     finite = L.detach().isfinite().all(dim=1)
     expect(bool(finite[0]), "logits near 1000 give inf or nan: exp(1000) overflows float32 "
@@ -93,12 +102,15 @@ def check_log_softmax(log_softmax: Callable[[torch.Tensor], torch.Tensor]) -> st
     expect(bool(finite[2]), "the row [10, -200, 0, 5, -50, 1] gives -inf: log(softmax(O)) "
            "underflows, since exp(-210) is 0 in float32 and log(0) = -inf; compute "
            "o_j - m - log(sum_k exp(o_k - m)) without forming the probabilities")
+    expect(bool(finite[3]), "the row [5, -900, 0, 2, -1, 1] gives -inf: log(softmax(O)) "
+           "underflows even in float64, where exp(-905) is 0; compute "
+           "o_j - m - log(sum_k exp(o_k - m)) without forming the probabilities")
     # Logits near 1000 leave float32 about 6e-5 of resolution, hence the looser atol.
     expect_close(L, _log_softmax(big), "log_softmax(O_big)",
                  "each row should be o_j - m - log(sum_k exp(o_k - m)) with m its own maximum",
                  atol=1e-3)
     return ("log_softmax is right, keeps O unchanged and stays finite for logits like "
-            "1000, -1000 and rows 210 apart")
+            "1000, -1000 and rows hundreds apart")
 
 
 # Exercise 2: cross-entropy with label smoothing -----------------------------------------------

@@ -45,6 +45,31 @@ def log_softmax(O):
     O -= O.max(dim=1, keepdim=True).values
     return O - torch.log(torch.exp(O).sum(dim=1, keepdim=True))
 """, "changed in place", id="log-softmax-modifies-the-logits"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    return torch.log_softmax(O, dim=1)
+""", "calls `torch.log_softmax`; the task asks you to do this without it",
+                 id="log-softmax-calls-torch-log-softmax"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    return O.log_softmax(dim=1)
+""", "calls `torch.Tensor.log_softmax`", id="log-softmax-calls-the-tensor-method"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    return nn.LogSoftmax(dim=1)(O)
+""", "calls `torch.nn.functional.log_softmax`", id="log-softmax-through-nn-logsoftmax"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    try:
+        return nn.functional.log_softmax(O, dim=1)
+    except Exception:
+        return O - torch.logsumexp(O, dim=1, keepdim=True)
+""", "calls `torch.nn.functional.log_softmax`", id="log-softmax-tries-the-built-in-first"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    P = torch.softmax(O.double(), dim=1)  # float64 holds exp(-210), but not exp(-905)
+    return torch.log(P)
+""", "underflows even in float64", id="log-of-softmax-in-float64"),
     # Exercise 2: smoothed_cross_entropy(O, y, eps) ------------------------------------------
     pytest.param("check_smoothed_cross_entropy", """
 def smoothed_cross_entropy(O, y, eps):
@@ -158,6 +183,12 @@ RIGHT_ANSWERS = [
 def log_softmax(O):
     return O - torch.logsumexp(O, dim=1, keepdim=True)
 """, id="log-softmax-with-logsumexp"),
+    pytest.param("check_log_softmax", """
+def log_softmax(O):
+    O = O.double()  # float64 logits: another floating dtype is just as right
+    m = O.max(dim=1, keepdim=True).values
+    return O - m - torch.log(torch.exp(O - m).sum(dim=1, keepdim=True))
+""", id="log-softmax-in-float64"),
     pytest.param("check_smoothed_cross_entropy", """
 def smoothed_cross_entropy(O, y, eps):
     return nn.functional.cross_entropy(O, y, label_smoothing=eps)
