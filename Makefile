@@ -69,7 +69,7 @@ grade: env ## Grade a class in a sandbox: make grade SUBMISSIONS=folder (to buil
 
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	@$(PY) -m d2lutils doctor --quick
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
+	$(PY) -m pytest tests $(NOTEBOOKS) -n 2 --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=600
 
 execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTEBOOKS=...)

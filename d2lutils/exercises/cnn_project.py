@@ -13,6 +13,8 @@ from .core import (StudentError, Wrong, attempt, call, checker, expect, expect_c
                    expect_tensor, expect_unchanged)
 
 Layer = tuple[int, int, int]  # (kernel size k, padding p, stride s)
+#: Exercise 2 asks for loops and slicing: PyTorch's own convolutions are ruled out.
+CONVOLUTIONS = ("torch.nn.functional.conv2d", "torch.conv2d")
 
 
 def _as_int(value: Any, name: str) -> int:
@@ -96,7 +98,7 @@ def check_conv2d(conv2d: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], to
     originals = X.clone(), K.clone(), b.clone()
     name = "conv2d(X, K, b) with X of shape (3, 6, 7) and K of shape (2, 3, 2, 3)"
     try:
-        Y = attempt(conv2d, X, K, b, name=name)
+        Y = attempt(conv2d, X, K, b, name=name, forbidden=CONVOLUTIONS)
     except StudentError as err:
         if "must match the size" in str(err.__cause__):
             raise Wrong(f"{name} raised a shape error ({err.__cause__}). If it comes from "
@@ -131,10 +133,12 @@ def check_conv2d(conv2d: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], to
     expect_close(Y, want, "the output", hint="entry (o, i, j) is b[o] + "
                  "(X[:, i:i+2, j:j+3] * K[o]).sum()")
     X2, K2, b2 = torch.randn(1, 5, 5), torch.randn(4, 1, 3, 3), torch.randn(4)
-    Y2 = call(conv2d, X2, K2, b2, name="conv2d(X, K, b) with X (1, 5, 5), K (4, 1, 3, 3)")
+    Y2 = call(conv2d, X2, K2, b2, name="conv2d(X, K, b) with X (1, 5, 5), K (4, 1, 3, 3)",
+              forbidden=CONVOLUTIONS)
     expect_close(Y2, _reference_conv2d(X2, K2, b2), "conv2d on a second input of shape "
                  "(1, 5, 5) with 4 output channels", hint="do not hard-code the shapes")
-    return "matches F.conv2d: sums over input channels, one map and one bias per output channel"
+    return ("matches F.conv2d without calling it: sums over input channels, one map and one "
+            "bias per output channel")
 
 
 def _reference_counts(y: torch.Tensor, y_hat: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -258,6 +262,26 @@ def _confusions() -> torch.Tensor:
     return cm
 
 
+def _check_sparse(top_confusions: Callable[[torch.Tensor, int], list]) -> None:
+    """Few mistakes: most off-diagonal counts are 0, so the diagonal must sort below 0."""
+    cm = torch.tensor([[50, 3, 0], [0, 40, 0], [0, 0, 60]])
+    for n in (3, 6):
+        name = f"top_confusions({cm.tolist()}, {n})"
+        got = _as_triples(call(top_confusions, cm, n, name=name), name)
+        expect(len(got) == n, f"{name} returned {len(got)} entries, expected {n}: an "
+               "off-diagonal count of 0 is an entry too, return n of them in any case")
+        for entry in got:
+            expect(entry[0] != entry[1],
+                   f"{name} includes {entry}, a diagonal entry: with few mistakes most "
+                   "off-diagonal counts are 0, and a diagonal set to 0 or 1 ties with them or "
+                   "beats them. Set the diagonal of a copy to -1, below every count")
+        expect(len(set(got)) == n, f"{name} returned an entry twice: {got}")
+        expect([count for _, _, count in got] == [3] + [0] * (n - 1)
+               and all(count == cm[true, pred] for true, pred, count in got),
+               f"{name} returned {got}; expected (0, 1, 3) first, then off-diagonal "
+               "entries with the count 0")
+
+
 @checker
 def check_top_confusions(top_confusions: Callable[[torch.Tensor, int], list]) -> str:
     """``top_confusions(cm, n)``: the n largest off-diagonal entries, largest first."""
@@ -291,4 +315,6 @@ def check_top_confusions(top_confusions: Callable[[torch.Tensor, int], list]) ->
     want6 = _off_diagonal_order(cm6)[:1]
     expect(got6 == want6, f"top_confusions(cm6, 1) on a 6 x 6 matrix returned {got6}, "
            f"expected {want6}: do not hard-code the number of classes")
-    return "the n largest off-diagonal entries as (true, predicted, count), largest first"
+    _check_sparse(top_confusions)
+    return ("the n largest off-diagonal entries as (true, predicted, count), largest first, "
+            "also when most of them are 0")

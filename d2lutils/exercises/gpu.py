@@ -30,6 +30,8 @@ from .core import StudentError, Wrong, attempt, call, checker, expect
 
 META = torch.device("meta")
 CPU = torch.device("cpu")
+#: torch.chunk splits 10 examples into 4 pieces as 3, 3, 3, 1; the task asks for tensor_split.
+CHUNK = ("torch.chunk", "torch.Tensor.chunk")
 CUDA_HINT = ("use .to(device) instead of .cuda(): .cuda() always goes to a CUDA GPU, "
              "whatever device is passed, and fails on a machine without one")
 
@@ -64,11 +66,14 @@ def _cuda_calls_refused() -> Iterator[None]:
 
 
 def _run(func: Any, *args: Any, name: str, first: bool = False,
-         device: torch.device = CPU) -> Any:
-    """Call the student's ``func`` (through ``attempt`` the first time); hints become Wrong."""
+         device: torch.device = CPU, forbidden: tuple[str, ...] = ()) -> Any:
+    """Call the student's ``func`` (through ``attempt`` the first time); hints become Wrong.
+
+    ``forbidden`` names functions the task rules out (see :func:`core.call`).
+    """
     try:
         with _cuda_calls_refused():
-            return (attempt if first else call)(func, *args, name=name)
+            return (attempt if first else call)(func, *args, name=name, forbidden=forbidden)
     except StudentError as err:
         cause = err.__cause__
         if isinstance(cause, _Hint):
@@ -381,7 +386,7 @@ def _accumulate_case(accumulate_step: Callable, n: int, k: int, device: torch.de
     net.batch_sizes.clear()
     optimizer = _CountingSGD(net.parameters(), lr=lr)
     result = _run(accumulate_step, net, X, y, nn.CrossEntropyLoss(), optimizer, k, name=name,
-                  first=first, device=device)
+                  first=first, device=device, forbidden=CHUNK)
     seen = net.batch_sizes
     expect(max(seen, default=0) < n or k == 1,
            f"net was called on all {n} examples at once: run it on one micro-batch at a time "
@@ -451,9 +456,10 @@ def check_accumulate_step(accumulate_step: Callable[..., float]) -> str:
     """``accumulate_step(...)``: one step with the exact gradient of the whole batch."""
     _accumulate_case(accumulate_step, n=11, k=3, device=CPU, first=True)  # pieces of 4, 4, 3
     _accumulate_case(accumulate_step, n=12, k=4, device=CPU, first=False)  # 4 pieces of 3
+    _accumulate_case(accumulate_step, n=10, k=4, device=CPU, first=False)  # 3, 3, 2, 2
     _accumulate_case(accumulate_step, n=5, k=1, device=CPU, first=False)
     if torch.cuda.is_available():
         _accumulate_case(accumulate_step, n=11, k=3, device=torch.device("cuda", 0), first=False)
     return ("accumulate_step feeds the micro-batches one at a time, weights each loss by its "
             "share of the batch, and takes one step with exactly the whole batch's gradient "
-            "(pieces of 4, 4, 3 and of 3, 3, 3, 3)")
+            "(pieces of 4, 4, 3, of 3, 3, 3, 3 and of 3, 3, 2, 2)")

@@ -14,11 +14,13 @@ Every file a check writes goes into a temporary folder that it deletes at the en
 from __future__ import annotations
 
 import copy
+import dis
 import os
 import pickle
 import re
 import tempfile
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..checkpoint import CheckpointError, save_checkpoint
-from .core import (STUB_HINT, NotAttempted, StudentError, Wrong, attempt, call, checker,
-                   expect)
+from .core import StudentError, Wrong, attempt, call, checker, expect, not_attempted
 
 
 @contextmanager
@@ -115,7 +116,7 @@ def _check_file(folder: Path, path: Path, name: str, load_run: Callable) -> None
         except Exception:  # noqa: BLE001 - load_run looked for the missing file
             stub = False
         if stub:
-            raise NotAttempted(f"{name} wrote no file at path; {STUB_HINT}")
+            raise not_attempted(name)
         raise Wrong(f"{name} wrote no file at path: save the checkpoint with torch.save(..., path)")
     expect(zipfile.is_zipfile(path), f"{name} wrote a file that is not in torch.save's format "
                                      "(a zip archive): write it with torch.save(obj, path)")
@@ -139,7 +140,7 @@ def _load_into_fresh(load_run: Callable, path: Path,
     if epoch is None or epoch is Ellipsis:
         if _first_difference(run[0].state_dict(), saved_model) is None:
             raise Wrong(f"{name} returned None: return the epoch stored in the file")
-        raise NotAttempted(f"{name} returns {epoch!r}; {STUB_HINT}")
+        raise not_attempted(name)
     return run, epoch
 
 
@@ -243,6 +244,20 @@ def _pretrained() -> dict[str, torch.Tensor]:
     return net.state_dict()
 
 
+def _head_renamed() -> dict[str, torch.Tensor]:
+    """LeNet-style names: the head ``fc`` is to become ``head``, ``fc1`` must stay as it is."""
+    return nn.Sequential(OrderedDict(fc1=nn.Linear(4, 8), relu=nn.ReLU(),
+                                     fc=nn.Linear(8, 3))).state_dict()
+
+
+def _regex_renames(old: str, new: str) -> list[Callable[[str], str]]:
+    """What renaming with ``old`` as an (unescaped) regular expression does to a key."""
+    def slice_after_match(key: str) -> str:
+        return new + key[len(old):] if re.match(old, key) else key
+    return [lambda key: re.sub("^" + old, new, key), lambda key: re.sub(old, new, key, count=1),
+            lambda key: re.sub(old, new, key), slice_after_match]
+
+
 def _expected(state_dict: Mapping[str, Any], old: str, new: str) -> dict[str, str]:
     """Each old key -> its new key."""
     return {key: new + key[len(old):] if key.startswith(old) else key for key in state_dict}
@@ -268,6 +283,13 @@ def _rename_mistake(state_dict: Mapping[str, Any], old: str, new: str,
         raise Wrong(f"{name} turned {key[0]!r} into {new + key[0].lstrip(old)!r}: str.lstrip "
                     f"removes any of the characters of {old!r}, not the prefix itself; "
                     "use key.removeprefix(old) or key[len(old):]")
+    for rename in _regex_renames(old, new):
+        if set(got) == {rename(key) for key in state_dict}:
+            key = _example(want, lambda k, v: rename(k) != v)
+            raise Wrong(f"{name} turned {key[0]!r} into {rename(key[0])!r}: {old!r} was used "
+                        "as a regular expression, where '.' matches any character; compare "
+                        "plain text, key.startswith(old), and slice with key[len(old):] "
+                        "(or escape it, re.escape(old))")
     if set(got) == {new + key[len(old):] for key in state_dict}:
         key = _example(want, lambda k, _: not k.startswith(old))
         raise Wrong(f"{key[0]!r} does not start with {old!r} but it was changed to "
@@ -317,8 +339,10 @@ def check_rename_prefix(rename_prefix: Callable[[dict, str, str], dict]) -> str:
     expect(str(inner.load_state_dict(stripped)) == "<All keys matched successfully>",
            "the stripped dict does not load into the unwrapped model")
     _check_rename(rename_prefix, _pretrained(), "0.", "body.0.", first=False)
+    _check_rename(rename_prefix, _head_renamed(), "fc.", "head.", first=False)
     return ("keys renamed only where they start with the prefix ('module.submodule.0.weight' -> "
-            "'submodule.0.weight', '4.0.weight' unchanged), a new dict, the input untouched")
+            "'submodule.0.weight', '4.0.weight' and 'fc1.weight' unchanged), a new dict, the "
+            "input untouched")
 
 
 # Exercise 3 ------------------------------------------------------------------------------
@@ -350,19 +374,35 @@ def _set_mtimes(folder: Path, order: list[int]) -> None:
         os.utime(folder / f"epoch-{epoch}.pt", (stamp, stamp))
 
 
+def _does_nothing(func: Callable) -> bool:
+    """True for the stub: a function whose body is only ``...``, ``pass`` or ``return None``."""
+    try:
+        operations = {step.opname for step in dis.get_instructions(func)}
+    except TypeError:  # not a Python function
+        return False
+    return operations <= {"RESUME", "NOP", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST"}
+
+
 def _latest(load_latest: Callable, folder: Path, first: bool) -> Any:
-    """Call ``load_latest(folder)``; a CheckpointError that escapes it gets a hint."""
+    """Call ``load_latest(folder)``; a CheckpointError that escapes it gets a hint.
+
+    On the ``first`` call, ``None`` from a function that does nothing is the untouched stub.
+    """
     name = "load_latest(folder)"
     try:
-        if first:
-            return attempt(load_latest, folder, name=name)
-        return call(load_latest, folder, name=name, allow_none=True)
+        result = call(load_latest, folder, name=name, allow_none=True)
     except StudentError as err:
         cause = err.__cause__
         if isinstance(cause, CheckpointError):
-            broken = Path(str(cause).split(": ")[0]).name
-            raise Wrong(f"{name} raised CheckpointError for {broken}: catch d2l.CheckpointError "
-                        "and go on to the next older checkpoint, as often as needed") from err
+            broken = Path(str(cause).split(": ")[0])
+            if not broken.exists() and broken.parent != folder:
+                raise Wrong(f"{name} asked d2l.load_checkpoint for {str(broken)!r}, which is "
+                            "not in folder: load every file by its full path, folder / name "
+                            "(folder.glob(...) gives such paths; os.listdir(folder) gives "
+                            "bare names)") from err
+            raise Wrong(f"{name} raised CheckpointError for {broken.name}: catch "
+                        "d2l.CheckpointError and go on to the next older checkpoint, as often "
+                        "as needed") from err
         if isinstance(cause, ValueError) and "'best'" in str(cause):  # int("best")
             raise Wrong(f"{name} raised ValueError for epoch-best.pt: a name whose part after "
                         "'epoch-' is not a number is no numbered checkpoint; skip it") from err
@@ -371,6 +411,9 @@ def _latest(load_latest: Callable, folder: Path, first: bool) -> Any:
                         "d2l.load_checkpoint, which raises d2l.CheckpointError, and catch "
                         "that") from err
         raise
+    if first and result is None and _does_nothing(load_latest):
+        raise not_attempted(name)
+    return result
 
 
 def _epoch_of(result: Any, name: str) -> int:
@@ -387,7 +430,12 @@ def _check_all_good(load_latest: Callable) -> None:
             _write(folder, epoch)
         _distractors(folder)
         _set_mtimes(folder, [10, 2, 9, 5])
-        got = _epoch_of(_latest(load_latest, folder, first=True), "load_latest(folder)")
+        result = _latest(load_latest, folder, first=True)
+    expect(result is not None,
+           "load_latest(folder) returned None, but the folder holds epoch-2.pt, epoch-5.pt, "
+           "epoch-9.pt and epoch-10.pt, all good: look in folder, the argument, and load each "
+           "file by its full path (folder / name)")
+    got = _epoch_of(result, "load_latest(folder)")
     expect(got != 99, "load_latest(folder) returned epoch-best.pt: only files named epoch-<n>.pt, "
                       "with a number n, count; skip the others")
     expect(got != 9, "load_latest(folder) returned epoch-9.pt, but epoch-10.pt is newer: compare "
@@ -418,7 +466,7 @@ def _check_fallback(load_latest: Callable) -> None:
 def _check_nothing_loads(load_latest: Callable) -> None:
     """A folder with only a broken checkpoint, and an empty folder: None."""
     for broken in (True, False):
-        what = "only a truncated epoch-3.pt" if broken else "no files"
+        what = "a truncated epoch-3.pt as its only epoch-<n>.pt" if broken else "no files"
         name = f"load_latest(folder) on a folder with {what}"
         with _scratch_folder() as folder:
             if broken:
@@ -431,6 +479,9 @@ def _check_nothing_loads(load_latest: Callable) -> None:
                 text = " ".join(str(cause).split())[:120]
                 raise Wrong(f"{name} raised {type(cause).__name__}: {text}; return None when "
                             "no checkpoint loads, so training can start from scratch") from err
+        expect(not (isinstance(result, Mapping) and result.get("epoch") == 99),
+               f"{name} returned epoch-best.pt: only files named epoch-<n>.pt, with a number n, "
+               "count; skip the others")
         expect(result is None, f"{name} returned a {type(result).__name__}; return None when "
                                "no checkpoint loads")
 

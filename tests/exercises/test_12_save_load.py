@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "12-save-load"
 
@@ -120,6 +120,20 @@ def rename_prefix(state_dict, old, new):
 def rename_prefix(state_dict, old, new):
     return {key.removeprefix("module."): value for key, value in state_dict.items()}
 """, "returned the keys unchanged", id="rename-ignores-the-arguments"),
+    pytest.param("check_rename_prefix", """
+import re
+
+def rename_prefix(state_dict, old, new):
+    return {re.sub("^" + old, new, key): value for key, value in state_dict.items()}
+""", "'fc1.weight' into 'head..weight': 'fc.' was used as a regular expression",
+        id="rename-with-an-unescaped-regex"),
+    pytest.param("check_rename_prefix", """
+import re
+
+def rename_prefix(state_dict, old, new):
+    return {new + key[len(old):] if re.match(old, key) else key: value
+            for key, value in state_dict.items()}
+""", "where '.' matches any character", id="rename-matches-an-unescaped-regex"),
     # Exercise 3
     pytest.param("check_load_latest", LATEST.replace(
         'key=lambda path: int(path.stem.removeprefix("epoch-")))', ")"),
@@ -173,9 +187,55 @@ def load_latest(folder):
                                                      "d2l.load_checkpoint(path)\n"
                                                      "            return path"),
                  "return the loaded checkpoint", id="latest-returns-the-path"),
+    pytest.param("check_load_latest", LATEST.replace('folder.glob("epoch-*.pt")',
+                                                     'Path.cwd().glob("epoch-*.pt")'),
+                 "returned None, but the folder holds epoch-2.pt", id="latest-looks-elsewhere"),
+    pytest.param("check_load_latest", """
+import os
+
+def load_latest(folder):
+    names = [name for name in os.listdir(folder)
+             if name.startswith("epoch-") and name[6:-3].isdigit()]
+    for name in sorted(names, key=lambda name: int(name[6:-3]), reverse=True):
+        return d2l.load_checkpoint(name)
+    return None
+""", "asked d2l.load_checkpoint for 'epoch-10.pt', which is not in folder",
+        id="latest-loads-bare-names"),
+    pytest.param("check_load_latest", """
+def load_latest(folder):
+    def number(path):
+        digits = path.stem.removeprefix("epoch-")
+        return int(digits) if digits.isdigit() else -1
+    for path in sorted(folder.glob("epoch-*.pt"), key=number, reverse=True):
+        try:
+            return d2l.load_checkpoint(path)
+        except d2l.CheckpointError:
+            pass
+    return None
+""", "as its only epoch-<n>.pt returned epoch-best.pt", id="latest-falls-back-to-best"),
+]
+
+RIGHT_ANSWERS = [
+    pytest.param("check_rename_prefix", """
+import re
+
+def rename_prefix(state_dict, old, new):
+    return {re.sub("^" + re.escape(old), new, key): value for key, value in state_dict.items()}
+""", id="rename-with-an-escaped-regex"),
+    pytest.param("check_rename_prefix", """
+def rename_prefix(state_dict, old, new):
+    return {new + key.removeprefix(old) if key.startswith(old) else key: value
+            for key, value in state_dict.items()}
+""", id="rename-with-removeprefix"),
+    pytest.param("check_load_latest", LATEST, id="latest-sorted-by-number"),
 ]
 
 
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)

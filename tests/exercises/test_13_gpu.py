@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "13-gpu"
 
@@ -187,9 +187,66 @@ def accumulate_step(net, X, y, loss, optimizer, micro_batches):
     optimizer.step()
     return total
 """, "expected 3 pieces of [4, 4, 3]", id="split-size-instead-of-count"),
+    pytest.param("check_accumulate_step", """
+def accumulate_step(net, X, y, loss, optimizer, micro_batches):
+    optimizer.zero_grad()
+    total = 0.0
+    for X_part, y_part in zip(torch.chunk(X, micro_batches), torch.chunk(y, micro_batches)):
+        part = loss(net(X_part), y_part) * len(X_part) / len(X)
+        part.backward()
+        total += part.item()
+    optimizer.step()
+    return total
+""", "calls `torch.chunk`; the task asks you to do this without it", id="torch-chunk"),
+    pytest.param("check_accumulate_step", """
+def accumulate_step(net, X, y, loss, optimizer, micro_batches):
+    optimizer.zero_grad()
+    total = 0.0
+    for X_part, y_part in zip(X.chunk(micro_batches), y.chunk(micro_batches)):
+        part = loss(net(X_part), y_part) * len(X_part) / len(X)
+        part.backward()
+        total += part.item()
+    optimizer.step()
+    return total
+""", "calls `torch.Tensor.chunk`", id="tensor-chunk"),
+    pytest.param("check_accumulate_step", """
+import math
+
+def accumulate_step(net, X, y, loss, optimizer, micro_batches):
+    optimizer.zero_grad()
+    size = math.ceil(len(X) / micro_batches)
+    total = 0.0
+    for start in range(0, len(X), size):
+        X_part, y_part = X[start:start + size], y[start:start + size]
+        part = loss(net(X_part), y_part) * len(X_part) / len(X)
+        part.backward()
+        total += part.item()
+    optimizer.step()
+    return total
+""", "net ran on pieces of [3, 3, 3, 1] examples; expected 4 pieces of [3, 3, 2, 2]",
+        id="pieces-of-ceil-size"),
+]
+
+RIGHT_ANSWERS = [
+    pytest.param("check_accumulate_step", """
+def accumulate_step(net, X, y, loss, optimizer, micro_batches):
+    optimizer.zero_grad()
+    losses = []
+    for X_part, y_part in zip(X.tensor_split(micro_batches), y.tensor_split(micro_batches)):
+        part = loss(net(X_part), y_part) * (len(y_part) / len(y))
+        part.backward()
+        losses.append(part.item())
+    optimizer.step()
+    return sum(losses)
+""", id="tensor-split-method"),
 ]
 
 
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)

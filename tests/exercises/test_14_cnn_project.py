@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from exercise_cells import assert_wrong
+from exercise_cells import assert_right, assert_wrong
 
 NOTEBOOK = "14-cnn-project"
 
@@ -94,6 +94,23 @@ def conv2d(X, K, b):
                 Y[o, i, j] = (X[:, i:i + kh, j:j + kw] * K[o]).mean() + b[o]
     return Y
 """, "*sum* them (not mean)", id="averages-the-window"),
+    pytest.param("check_conv2d", """
+def conv2d(X, K, b):
+    return F.conv2d(X.unsqueeze(0), K, b).squeeze(0)
+""", "calls `torch.nn.functional.conv2d`; the task asks you to do this without it",
+        id="calls-F-conv2d"),
+    pytest.param("check_conv2d", """
+def conv2d(X, K, b):
+    layer = nn.Conv2d(K.shape[1], K.shape[0], K.shape[2:], dtype=X.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(K)
+        layer.bias.copy_(b)
+        return layer(X)
+""", "calls `torch.nn.functional.conv2d`", id="uses-nn-Conv2d"),
+    pytest.param("check_conv2d", """
+def conv2d(X, K, b):
+    return torch.conv2d(X.unsqueeze(0), K, b).squeeze(0)
+""", "calls `torch.conv2d`", id="calls-torch-conv2d"),
     pytest.param("check_confusion_rates", """
 def confusion_rates(y, y_hat, num_classes):
     counts = torch.bincount(y * num_classes + y_hat).reshape(num_classes, num_classes)
@@ -156,9 +173,62 @@ def top_confusions(cm, n):
     k = len(cm)
     return [(int(i) // k, int(i) % k, int(c)) for c, i in zip(counts[-n:], flat[-n:])]
 """, "largest first", id="ascending-order"),
+    pytest.param("check_top_confusions", """
+def top_confusions(cm, n):
+    off = cm.clone().fill_diagonal_(0)
+    counts, flat = off.flatten().topk(n)
+    k = len(cm)
+    return [(int(i) // k, int(i) % k, int(c)) for c, i in zip(counts, flat)]
+""", "a diagonal set to 0 or 1 ties with them", id="diagonal-set-to-0"),
+    pytest.param("check_top_confusions", """
+def top_confusions(cm, n):
+    off = cm.clone().fill_diagonal_(1)
+    counts, flat = off.flatten().topk(n)
+    k = len(cm)
+    return [(int(i) // k, int(i) % k, int(c)) for c, i in zip(counts, flat)]
+""", "a diagonal set to 0 or 1 ties with them", id="diagonal-set-to-1"),
+    pytest.param("check_top_confusions", """
+def top_confusions(cm, n):
+    k = len(cm)
+    entries = [(i, j, int(cm[i, j])) for i in range(k) for j in range(k)
+               if i != j and cm[i, j] > 0]
+    return sorted(entries, key=lambda entry: -entry[2])[:n]
+""", "an off-diagonal count of 0 is an entry too", id="skips-zero-counts"),
+]
+
+RIGHT_ANSWERS = [
+    pytest.param("check_conv2d", """
+def conv2d(X, K, b):
+    c_out, c_in, kh, kw = K.shape
+    h, w = X.shape[1] - kh + 1, X.shape[2] - kw + 1
+    Y = b.reshape(-1, 1, 1).repeat(1, h, w).double()
+    for u in range(kh):  # each kernel position, for every window at once
+        for v in range(kw):
+            Y += torch.einsum("oc,chw->ohw", K[:, :, u, v].double(),
+                              X[:, u:u + h, v:v + w].double())
+    return Y
+""", id="loops-over-the-kernel-in-float64"),
+    pytest.param("check_top_confusions", """
+def top_confusions(cm, n):
+    k = len(cm)
+    entries = [(i, j, int(cm[i, j])) for i in range(k) for j in range(k) if i != j]
+    return sorted(entries, key=lambda entry: entry[2], reverse=True)[:n]
+""", id="sorted-list-of-off-diagonal-entries"),
+    pytest.param("check_top_confusions", """
+def top_confusions(cm, n):
+    off = cm.masked_fill(torch.eye(len(cm), dtype=torch.bool), -1)
+    counts, flat = off.flatten().topk(n)
+    rows, cols = torch.unravel_index(flat, cm.shape)
+    return [(int(i), int(j), int(c)) for i, j, c in zip(rows, cols, counts)]
+""", id="masked-fill-and-unravel"),
 ]
 
 
 @pytest.mark.parametrize("checker, answer, hint", WRONG_ANSWERS)
 def test_wrong_answer_gets_its_hint(checker: str, answer: str, hint: str) -> None:
     assert_wrong(NOTEBOOK, checker, answer, hint)
+
+
+@pytest.mark.parametrize("checker, answer", RIGHT_ANSWERS)
+def test_right_answer_written_differently_passes(checker: str, answer: str) -> None:
+    assert_right(NOTEBOOK, checker, answer)
