@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -150,34 +151,53 @@ def _download(root: Path) -> None:
     FashionMNIST(root=str(root), train=False, download=True)
 
 
+def _download_missing(missing: list[str], root: Path, debian_dir: Path,
+                      download: Callable[[Path], None]) -> None:
+    """Download into a staging folder in ``root``; verify and move only ``missing`` into place.
+
+    The downloader may fetch every file, but the files already in ``raw_dir(root)`` are
+    never replaced, and a damaged download never reaches ``raw_dir(root)``.
+    """
+    raw = raw_dir(root)
+    fix_install = FIX_INSTALL.format(files=", ".join(MD5), raw=raw)
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=root) as staging:
+        try:
+            download(Path(staging))
+        except Exception as err:  # noqa: BLE001 - any failure means "no network copy"
+            raise DatasetError(
+                f"Fashion-MNIST is missing ({', '.join(missing)}): not in {raw}, "
+                f"no Debian package in {debian_dir}, and the download failed "
+                f"({type(err).__name__}: {err}). Fix: {fix_install}"
+            ) from err
+        for name in missing:
+            fetched = raw_dir(Path(staging)) / name
+            if not fetched.is_file():
+                raise DatasetError(f"{raw / name}: still missing after the download. "
+                                   f"Fix: {fix_install}")
+            data = fetched.read_bytes()
+            check_idx(name, data, raw / name, "the download was damaged; run `make data` "
+                      f"again, or {fix_install[0].lower()}{fix_install[1:]}")
+            write_atomically(raw / name, lambda f, data=data: f.write(data))
+
+
 def ensure_fashion_mnist(root: Path | None = None, debian_dir: Path = DEBIAN_DIR,
-                         download=_download) -> Path:
+                         download: Callable[[Path], None] = _download) -> Path:
     """Make sure the four verified IDX files are in ``raw_dir(root)`` and return that folder.
 
     Files already there are verified, never overwritten. Missing files come from the
-    Debian package if installed, else from ``download(root)``. Raises
-    :class:`DatasetError` with the fix when a file is bad or no source works.
+    Debian package if installed, else from ``download`` (torchvision's downloader, into a
+    staging folder). Raises :class:`DatasetError` with the fix when a file is bad or no
+    source works.
     """
     root = Path(root or DATA_DIR)
     raw = raw_dir(root)
     missing = [name for name in MD5 if not (raw / name).exists()]
     missing = [name for name in missing if not _from_debian(name, raw / name, debian_dir)]
     if missing:
-        try:
-            download(root)
-        except Exception as err:  # noqa: BLE001 - any failure means "no network copy"
-            fix = FIX_INSTALL.format(files=", ".join(MD5), raw=raw)
-            raise DatasetError(
-                f"Fashion-MNIST is missing ({', '.join(missing)}): not in {raw}, "
-                f"no Debian package in {debian_dir}, and the download failed "
-                f"({type(err).__name__}: {err}). Fix: {fix}"
-            ) from err
+        _download_missing(missing, root, debian_dir, download)
     for name in MD5:
-        path = raw / name
-        if not path.exists():
-            raise DatasetError(f"{path}: still missing after the download. "
-                               f"Fix: {FIX_INSTALL.format(files=', '.join(MD5), raw=raw)}")
-        read_idx(name, path)
+        read_idx(name, raw / name)
     return raw
 
 

@@ -149,8 +149,30 @@ def test_download_is_the_last_resort(tmp_path: Path, real_raw: Path) -> None:
         for name in NAMES:
             shutil.copyfile(real_raw / name, raw / name)
 
-    fm.ensure_fashion_mnist(tmp_path, debian_dir=tmp_path / "nowhere", download=fake_download)
-    assert calls == [tmp_path]
+    raw = fm.ensure_fashion_mnist(tmp_path, debian_dir=tmp_path / "nowhere", download=fake_download)
+    assert len(calls) == 1 and calls[0].parent == tmp_path  # a staging folder in the data folder
+    assert not calls[0].exists(), "the staging folder is removed"
+    for name in NAMES:
+        assert (raw / name).read_bytes() == (real_raw / name).read_bytes(), name
+
+
+def test_a_download_never_replaces_the_files_already_there(tmp_path: Path, real_raw: Path) -> None:
+    """torchvision fetches all four files when one is missing; only the missing one is used."""
+    raw = fm.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    for name in NAMES[1:]:
+        shutil.copyfile(real_raw / name, raw / name)
+    before = {name: (raw / name).stat().st_ino for name in NAMES[1:]}
+
+    def download_all(root: Path) -> None:
+        fm.raw_dir(root).mkdir(parents=True)
+        for name in NAMES:
+            shutil.copyfile(real_raw / name, fm.raw_dir(root) / name)
+
+    fm.ensure_fashion_mnist(tmp_path, debian_dir=tmp_path / "nowhere", download=download_all)
+    assert {name: (raw / name).stat().st_ino for name in NAMES[1:]} == before
+    assert (raw / NAMES[0]).read_bytes() == (real_raw / NAMES[0]).read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["FashionMNIST"], "no staging folder left"
 
 
 def test_nothing_anywhere_and_offline_says_what_to_do(tmp_path: Path) -> None:
@@ -195,6 +217,8 @@ def test_a_damaged_download_is_refused(tmp_path: Path, mirror: Path, gzipped: di
     with pytest.raises(fm.DatasetError, match="corrupted: MD5") as err:
         fm.ensure_fashion_mnist(tmp_path / "data", debian_dir=tmp_path / "nowhere")
     assert str(err.value).startswith(str(raw / "train-labels-idx1-ubyte"))
+    assert "run `make data` again" in str(err.value)
+    assert not (raw / "train-labels-idx1-ubyte").exists(), "a damaged download is not kept"
 
 
 def _truncate(path: Path) -> None:
