@@ -32,6 +32,7 @@ import torch
 from d2lutils.exercises import core
 from d2lutils.grading import statuses
 from d2lutils.grading.grader import Run, grade
+from d2lutils.grading.runner import Watch
 from d2lutils.grading.sandbox import Limits, choose_mode
 from exercise_cells import NOTEBOOKS, Session, notebook_path
 from grading_class import cell_index, checked, edition, filled, save, solutions, wrong_answers
@@ -429,3 +430,13 @@ def test_the_progress_bar_counts_to_the_end(graded: Graded) -> None:
 def test_every_protection_is_enforced_as_root_on_linux(graded: Graded) -> None:
     assert graded.run.protections and all(
         how.startswith("yes") for how in graded.run.protections.values()), graded.run.protections
+
+
+def test_a_hidden_file_is_noted_even_inside_the_submissions_folder() -> None:
+    """A course cloned into /tmp lies inside the sandbox's own /tmp: reading it is noted."""
+    watch = Watch("/tmp", hidden=["/tmp/course"], kept=["/tmp/course/.venv"])
+    watch("open", ("/tmp/course/.venv/lib/module.py", "r", 0))
+    watch("open", ("/tmp/scratch.txt", "w", 0))
+    assert watch.flags == set()
+    watch("open", ("/tmp/course/notebooks/07-dropout.ipynb", "r", 0))
+    assert watch.flags == {statuses.FILES}

@@ -77,10 +77,9 @@ class Watch:
 
     def _file(self, path: Any, writing: bool) -> None:
         path = os.path.abspath(os.fsdecode(path))
-        if _inside(path, [self.workdir, *HARMLESS]):
-            return
-        if writing or (_inside(path, self.hidden) and not _inside(path, self.kept)):
-            self.flags.add(statuses.FILES)
+        hidden = _inside(path, self.hidden) and not _inside(path, self.kept)
+        if hidden or (writing and not _inside(path, [self.workdir, *HARMLESS])):
+            self.flags.add(statuses.FILES)  # hidden first: a course in /tmp is in no workdir
 
 
 def _inside(path: str, folders: list[str]) -> bool:

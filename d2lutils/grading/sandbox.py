@@ -136,24 +136,41 @@ def hide_files(hidden: Iterable[str], keep: Iterable[str]) -> bool:
     _call(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     hidden = _outermost(path for path in map(os.path.realpath, hidden) if os.path.isdir(path))
+    copies = _detached_copies(keep, under=hidden)
+    if copies is None:
+        return False
+    for folder in hidden:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _put_back(copies)
+    _make_read_only()
+    return True
+
+
+def _detached_copies(keep: Iterable[str], under: list[str]) -> dict[str, int] | None:
+    """A detached copy (a file descriptor) of each folder of ``keep`` that lies in one of
+    the folders ``under``, to put back with :func:`_put_back` once something is mounted
+    over those; None if the kernel cannot copy a mount (< 5.2)."""
     keep = [path for path in map(os.path.realpath, keep) if os.path.isdir(path)
-            and any(_inside(path, folder) for folder in hidden)]
+            and any(_inside(path, folder) for folder in under)]
     copies = {}
     for path in _outermost(keep):
         fd = _libc.syscall(SYS_OPEN_TREE, AT_FDCWD, path.encode(),
                            OPEN_TREE_CLONE | AT_RECURSIVE | os.O_CLOEXEC)
         if fd < 0:
-            return False
+            for other in copies.values():
+                os.close(other)
+            return None
         copies[path] = fd
-    for folder in hidden:
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    return copies
+
+
+def _put_back(copies: dict[str, int]) -> None:
+    """Mount each detached copy at its old path (made anew in what now covers it)."""
     for path, fd in copies.items():
         os.makedirs(path, exist_ok=True)
         _call(_libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, path.encode(),
                             MOVE_MOUNT_F_EMPTY_PATH), f"move_mount {path}")
         os.close(fd)
-    _make_read_only()
-    return True
 
 
 def _outermost(paths: Iterable[str]) -> list[str]:
@@ -191,12 +208,15 @@ def enter_job_namespaces() -> None:
           "unshare(PID, network, IPC, mount)")
 
 
-def mount_private_tmp(mode: str, uid: int, limits: Limits) -> None:
+def mount_private_tmp(mode: str, uid: int, limits: Limits, keep: Iterable[str]) -> None:
     """Give the submission a fresh, size-limited ``/tmp`` (its only writable folder) and
-    a ``/proc`` that shows only its own processes. For PID 1 of its namespaces."""
+    a ``/proc`` that shows only its own processes. For PID 1 of its namespaces. The
+    ``keep`` folders in ``/tmp`` (a course cloned there, with its .venv) stay, read-only."""
+    copies = _detached_copies(keep, under=["/tmp"]) or {}
     owner = f",uid={uid},gid={uid}" if mode == "root" else ""
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={limits.disk_bytes},mode=0700{owner}")
+    _put_back(copies)
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:

@@ -175,7 +175,7 @@ def serve(job: dict, settings: dict, limits: Limits, out: int, workdir: str) -> 
     if mode == "basic":
         os.setpgid(0, 0)
     else:
-        sandbox.mount_private_tmp(mode, uid, limits)
+        sandbox.mount_private_tmp(mode, uid, limits, settings["kept"])
     sandbox.drop_privileges(mode, uid, limits, settings["process_limit"])
     os.chdir(workdir)
     os.environ.clear()
