@@ -30,10 +30,11 @@ help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
+# --no-compile: no .pyc files up front (40 s for torch alone); a module compiles on first import.
 $(ENV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-compile -e ".[dev]"
 	@touch $@
 
 $(LAB_SETTINGS): publish/jupyterlab/overrides.json $(ENV_STAMP)
@@ -75,7 +76,7 @@ grade: env ## Grade a class in a sandbox: make grade SUBMISSIONS=folder (to buil
 
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	@$(PY) -m d2lutils doctor --quick
-	$(PY) -m pytest tests $(NOTEBOOKS) -n 2 --dist loadfile --nbval --nbval-current-env \
+	$(PY) -m pytest tests $(NOTEBOOKS) -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=600
 
 execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTEBOOKS=...)
