@@ -30,11 +30,10 @@ help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-# --no-compile: no .pyc files up front (40 s for torch alone); a module compiles on first import.
 $(ENV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --no-compile -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
 $(LAB_SETTINGS): publish/jupyterlab/overrides.json $(ENV_STAMP)

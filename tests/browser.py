@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -61,3 +63,17 @@ def find_chromium() -> str:
         "Chromium is not installed, so the pages cannot be tested in a browser. Install it "
         "(Debian/Ubuntu: apt-get install chromium; .ci/run does) or set CHROMIUM=/path/to/chrome.")
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def chromium(flags: list[str] = NO_NETWORK_FLAGS) -> Iterator:
+    """A headless Chromium (Playwright's Browser) started with ``flags``, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    executable = find_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
+        try:
+            yield browser
+        finally:
+            browser.close()

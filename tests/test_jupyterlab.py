@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import LOOPBACK_ONLY_FLAGS, find_chromium
+from browser import LOOPBACK_ONLY_FLAGS, chromium
 from exercise_cells import NOTEBOOKS, ROOT
 
 OUT = ROOT / "build" / "jupyterlab-test"
@@ -88,13 +88,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=find_chromium(), args=LOOPBACK_ONLY_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium(LOOPBACK_ONLY_FLAGS) as launched:
+        yield launched
 
 
 def open_lab(browser, lab: str, notebook: str):

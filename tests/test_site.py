@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import NO_NETWORK_FLAGS, find_chromium, require_assets
+from browser import chromium, require_assets
 from exercise_cells import NOTEBOOKS
 from publish import site
 
@@ -38,13 +38,8 @@ def built() -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = find_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=NO_NETWORK_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Visit:

@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup, SoupStrainer
 from jupyter_core.paths import jupyter_config_path, jupyter_path
 from packaging.version import Version
 
-from browser import NO_NETWORK_FLAGS, find_chromium, require_assets
+from browser import chromium, require_assets
 from publish import assets
 from publish import slides as slides_build
 from slide_rules import (
@@ -212,14 +212,9 @@ def decks(notebooks: dict[str, Path], cells: dict[str, list[nbformat.NotebookNod
 
 @pytest.fixture(scope="module")
 def projector(decks: dict[str, Path]):
-    from playwright.sync_api import sync_playwright
-
-    executable = find_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=NO_NETWORK_FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": slides_build.WIDTH, "height": slides_build.HEIGHT})
         yield Projector(page, decks)
-        browser.close()
 
 
 @pytest.fixture(params=NAMES)
