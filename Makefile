@@ -18,8 +18,8 @@ export PYTHONHASHSEED := 0
 export MPLCONFIGDIR := $(CURDIR)/build/matplotlib
 # One CPU thread per process when outputs are stored and compared: a float sum split over
 # threads rounds differently with their number, so stored digits hold on any machine. It
-# is also faster here: two test workers, each with a kernel that spins up threads of its
-# own, would ask for more threads than there are cores. `make lab` uses every core.
+# is also faster: test workers whose kernels each spin up a thread per core would fight
+# over the cores. `make lab` uses every core.
 test execute: export OMP_NUM_THREADS := 1
 test execute: export MKL_NUM_THREADS := 1
 
@@ -33,7 +33,10 @@ help: ## Show this list
 $(ENV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-compile -e ".[dev]"
+	@# pip would compile the .pyc files on one core; this uses every core (a file that does
+	@# not compile, such as torch's Python 3.12 examples, is skipped, as pip skips it)
+	@$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	@touch $@
 
 $(LAB_SETTINGS): publish/jupyterlab/overrides.json $(ENV_STAMP)
@@ -73,9 +76,11 @@ grade: env ## Grade a class in a sandbox: make grade SUBMISSIONS=folder (to buil
 		"(the submitted notebooks; see README, Grading a class)"; exit 2; }
 	$(PY) -m d2lutils.grading "$(SUBMISSIONS)" --out build/grades
 
+# Three workers on two cores: while one waits (a browser, a sandbox, torchrun starting),
+# the other two compute. Each takes one file at a time, the slowest first (conftest.py).
 test: data ## Run the d2lutils tests and every notebook under nbval (strict)
 	@$(PY) -m d2lutils doctor --quick
-	$(PY) -m pytest tests $(NOTEBOOKS) -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
+	$(PY) -m pytest tests $(NOTEBOOKS) -n 3 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=600
 
 execute: data ## Re-run notebooks in place to refresh their stored outputs (NOTEBOOKS=...)
