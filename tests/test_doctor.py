@@ -72,6 +72,16 @@ def test_the_quick_form_in_a_notebook_prints_nothing_when_all_is_well(capsys) ->
     assert capsys.readouterr().out == ""
 
 
+def test_notebook_01_reports_problems_before_anything_can_fail() -> None:
+    """Its first code cell calls the quick form right after importing d2lutils, before the
+    imports that a broken set-up would turn into a traceback."""
+    cells = json.loads((ROOT / "notebooks" / "01-tensors.ipynb").read_text(encoding="utf-8"))["cells"]
+    first = "".join(next(cell for cell in cells if cell["cell_type"] == "code")["source"])
+    lines = [line for line in first.splitlines() if line.strip()]
+    assert lines[0] == "import d2lutils as d2l", lines[:2]
+    assert lines[1].split("#")[0].strip() == "d2l.doctor.report_problems()", lines[:2]
+
+
 def test_json_for_tools(capsys) -> None:
     code = doctor.main(["--quick", "--json"])
     data = json.loads(capsys.readouterr().out)
