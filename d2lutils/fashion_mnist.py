@@ -176,8 +176,9 @@ def _download_missing(missing: list[str], root: Path, debian_dir: Path,
                 raise DatasetError(f"{raw / name}: still missing after the download. "
                                    f"Fix: {fix_install}")
             data = fetched.read_bytes()
-            check_idx(name, data, raw / name, "the download was damaged; run `make data` "
-                      f"again, or {fix_install[0].lower()}{fix_install[1:]}")
+            retry = ("the download was damaged; run `make data` again. "
+                     f"If it fails again: {fix_install}")
+            check_idx(name, data, raw / name, retry)
             write_atomically(raw / name, lambda f, data=data: f.write(data))
 
 

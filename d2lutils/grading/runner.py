@@ -77,9 +77,10 @@ class Watch:
 
     def _file(self, path: Any, writing: bool) -> None:
         path = os.path.abspath(os.fsdecode(path))
+        # A hidden path counts even inside the workdir (/tmp): a course may be cloned there.
         hidden = _inside(path, self.hidden) and not _inside(path, self.kept)
         if hidden or (writing and not _inside(path, [self.workdir, *HARMLESS])):
-            self.flags.add(statuses.FILES)  # hidden first: a course in /tmp is in no workdir
+            self.flags.add(statuses.FILES)
 
 
 def _inside(path: str, folders: list[str]) -> bool:
